@@ -1,0 +1,19 @@
+"""Test settings: the real PostgreSQL and Redis, fast password hashing."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+# Hashing with the default hasher costs ~0.44 s per test user.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["*"]
+# Tasks run in-process in unit tests; the Celery fault tests start a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default="/tmp/kiemdiem-test-media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import Membership, OrgUnit, Person
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(TreeAdmin, GuardedModelAdmin):
+    form = movenodeform_factory(OrgUnit)
+    list_display = ["name", "code", "kind", "staff_count", "is_active"]
+    search_fields = ["code", "name"]
+    list_filter = ["kind", "is_active"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "code", "birth_date", "is_party_member", "party_status"]
+    search_fields = ["code", "search_name", "full_name"]
+    list_filter = ["is_party_member", "party_status", "has_leadership_post"]
+    autocomplete_fields = ["user"]
+    inlines = [MembershipInline]

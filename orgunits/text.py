@@ -1,0 +1,24 @@
+"""Vietnamese text helpers: NFC normalisation and diacritic-free search keys."""
+
+import unicodedata
+
+
+def nfc(value: str | None) -> str:
+    """Return the text in NFC with surrounding and repeated inner whitespace collapsed."""
+    if not value:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def search_key(value: str | None) -> str:
+    """Lower-case, diacritic-free form used for searching ("Nguyễn Đức" -> "nguyen duc")."""
+    text = nfc(value).replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return stripped.lower()
+
+
+def given_name(full_name: str) -> str:
+    """The last word of a Vietnamese full name, which lists sort by first ("tên")."""
+    parts = nfc(full_name).split(" ")
+    return parts[-1] if parts else ""

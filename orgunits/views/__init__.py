@@ -1,0 +1,1 @@
+"""Views of the orgunits app, one module per subject: browsing, roster import."""

@@ -1,0 +1,100 @@
+"""Persona fixtures shared by every test.
+
+The tree: province (Đảng bộ tỉnh) → district committee → two chi bộ; an outsider lives in a
+separate root. Each persona is a user whose role applies to a subtree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from orgunits import services
+from orgunits.models import MembershipRole, OrgUnit, UnitKind
+from orgunits.roles import Role
+
+from .factories import MembershipFactory, OrgUnitFactory, PersonFactory, UserFactory
+
+# Playwright runs an event loop in the test thread; Django's DB setup must still be allowed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class Tree:
+    province: OrgUnit
+    district: OrgUnit
+    cell_a: OrgUnit
+    cell_b: OrgUnit
+    elsewhere: OrgUnit
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    province = OrgUnitFactory(
+        code="T01", name="Đảng bộ tỉnh Sông Hồng", kind=UnitKind.PARTY_COMMITTEE
+    )
+    district = OrgUnitFactory(
+        code="T01-H01",
+        name="Đảng bộ xã Yên Lạc",
+        kind=UnitKind.GRASSROOTS_COMMITTEE,
+        parent=province,
+    )
+    cell_a = OrgUnitFactory(code="T01-H01-A", name="Chi bộ thôn Đông", parent=district)
+    cell_b = OrgUnitFactory(code="T01-H01-B", name="Chi bộ thôn Tây", parent=district)
+    elsewhere = OrgUnitFactory(
+        code="T99", name="Đảng bộ tỉnh khác", kind=UnitKind.PARTY_COMMITTEE
+    )
+    return Tree(province, district, cell_a, cell_b, elsewhere)
+
+
+def _person_user(username: str, unit: OrgUnit, role=MembershipRole.PARTY_MEMBER):
+    user = UserFactory(username=username)
+    person = PersonFactory(user=user)
+    MembershipFactory(person=person, unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def member(tree):
+    """A party member of chi bộ A with no role: sees only themselves."""
+    return _person_user("member", tree.cell_a)
+
+
+@pytest.fixture
+def secretary(tree):
+    """Secretary of chi bộ A: runs that unit's review."""
+    user = _person_user("secretary", tree.cell_a, MembershipRole.SECRETARY)
+    services.grant_role(user=user, unit=tree.cell_a, role=Role.SECRETARY)
+    return user
+
+
+@pytest.fixture
+def org_officer(tree):
+    """Organisation officer of the district committee: appraises its subtree."""
+    user = UserFactory(username="org_officer")
+    services.grant_role(user=user, unit=tree.district, role=Role.ORG_OFFICER)
+    return user
+
+
+@pytest.fixture
+def authority(tree):
+    """The competent authority of the province: decides for its subtree."""
+    user = UserFactory(username="authority")
+    services.grant_role(user=user, unit=tree.province, role=Role.AUTHORITY)
+    return user
+
+
+@pytest.fixture
+def admin_user(tree):
+    user = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    return user
+
+
+@pytest.fixture
+def outsider(tree):
+    """An organisation officer of another province: none of the tree above is theirs."""
+    user = _person_user("outsider", tree.elsewhere)
+    services.grant_role(user=user, unit=tree.elsewhere, role=Role.ORG_OFFICER)
+    return user
