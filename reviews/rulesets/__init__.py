@@ -1,0 +1,114 @@
+"""Rule sets: versioned, validated parameter bundles, one TOML file each in `rulesets/`.
+
+Code implements each kind of rule once and reads its parameters from here; see domain.md §1.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .describe import describe
+from .loader import check_all, deep_merge, default_directory, load_all, load_ruleset_file
+from .model import (
+    Band,
+    CalendarTier,
+    CirculationRule,
+    ConfidenceVoteRule,
+    Constraints,
+    Criterion,
+    Exemptions,
+    Form,
+    FormSection,
+    Grade,
+    HardConditions,
+    Level,
+    Manifestation,
+    ManifestationGroup,
+    MeetingRule,
+    Note,
+    QuotaRule,
+    RuleSet,
+    RuleSetError,
+    RuleSetNotFound,
+    Scoring,
+    SubjectClass,
+    VoteRule,
+)
+
+__all__ = [
+    "Band",
+    "CalendarTier",
+    "CirculationRule",
+    "ConfidenceVoteRule",
+    "Constraints",
+    "Criterion",
+    "Exemptions",
+    "Form",
+    "FormSection",
+    "Grade",
+    "HardConditions",
+    "Level",
+    "Manifestation",
+    "ManifestationGroup",
+    "MeetingRule",
+    "Note",
+    "QuotaRule",
+    "RuleSet",
+    "RuleSetError",
+    "RuleSetNotFound",
+    "Scoring",
+    "SubjectClass",
+    "VoteRule",
+    "all_rulesets",
+    "check_all",
+    "clear_cache",
+    "deep_merge",
+    "default_directory",
+    "default_ruleset",
+    "describe",
+    "get_ruleset",
+    "load_all",
+    "load_ruleset_file",
+    "ruleset_for_year",
+]
+
+
+@cache
+def _shipped() -> dict[str, RuleSet]:
+    return load_all()
+
+
+def clear_cache() -> None:
+    """Forget the loaded rule sets (after the files change, or in tests)."""
+    _shipped.cache_clear()
+
+
+def all_rulesets() -> list[RuleSet]:
+    """The shipped rule sets, central ones by rating years first, then local variants."""
+    return sorted(_shipped().values(), key=lambda rs: (rs.extends is not None, rs.rating_years))
+
+
+def get_ruleset(code: str) -> RuleSet:
+    """The shipped rule set `code`; RuleSetNotFound (a KeyError) when there is none."""
+    try:
+        return _shipped()[code]
+    except KeyError:
+        raise RuleSetNotFound(f'Không có bộ quy tắc "{code}" / no rule set "{code}"') from None
+
+
+def default_ruleset() -> RuleSet:
+    """The rule set marked `default = true`: the one new periods use."""
+    for ruleset in _shipped().values():
+        if ruleset.is_default:
+            return ruleset
+    raise RuleSetNotFound("Chưa có bộ quy tắc mặc định / no default rule set")
+
+
+def ruleset_for_year(year: int) -> RuleSet:
+    """The central rule set (one without `extends`) whose rating years contain `year`."""
+    for ruleset in _shipped().values():
+        if ruleset.extends is None and ruleset.covers_year(year):
+            return ruleset  # central sets never overlap: the loader checks it
+    raise RuleSetNotFound(
+        f"Không có bộ quy tắc cho năm đánh giá {year} / no rule set for rating year {year}"
+    )

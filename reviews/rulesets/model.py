@@ -1,0 +1,403 @@
+"""The rule-set value objects: frozen, typed, built only by the loader."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+LEVEL_CODES: tuple[str, ...] = ("HTXS", "HTT", "HT", "KHT")
+SUBJECT_CLASSES: tuple[str, ...] = (
+    "collective",
+    "central_cadre",
+    "leader",
+    "non_leader",
+    "outside",
+)
+SCORING_MODELS: tuple[str, ...] = ("grades", "points")
+POINT_GROUPS: tuple[str, ...] = ("general", "tasks")
+SECTION_KINDS: tuple[str, ...] = (
+    "text",
+    "criteria",
+    "checklist",
+    "remediation",
+    "suggestions",
+    "self_level",
+)
+QUOTA_BASES: tuple[str, ...] = ("htt", "htt_or_better", "headcount")
+ROUNDINGS: tuple[str, ...] = ("floor", "round_half_up", "ceil")
+GROUPINGS: tuple[str, ...] = (
+    "per_grassroots_and_class",
+    "per_unit_and_class",
+    "per_title_and_level",
+)
+TIE_BREAKS: tuple[str, ...] = ("score_then_ballot", "ballot", "manual")
+VOTE_RULES: tuple[str, ...] = ("absolute_majority", "cumulative", "plurality")
+VOTE_BASES: tuple[str, ...] = ("convened", "present", "valid")
+CALENDAR_TIERS: tuple[str, ...] = ("cell", "grassroots", "upper")  # lower tiers first (R-L3)
+CALENDAR_STEPS: tuple[str, ...] = (
+    "self_report_due",
+    "circulation",
+    "meeting_start",
+    "meeting_end",
+    "appraisal_due",
+    "decision_due",
+    "announcement",
+)
+CONFIDENCE_MARKS: tuple[str, ...] = ("?", "L", "C")  # weakest first
+
+
+class RuleSetError(Exception):
+    """A rule-set file is invalid; the message names the file, the dotted key and the problem."""
+
+    def __init__(self, path: str, key: str, problem_vi: str, problem_en: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem_vi = problem_vi
+        self.problem_en = problem_en
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem_vi} / {problem_en}")
+
+
+class RuleSetNotFound(KeyError):
+    """No rule set with that code (or none for that year); a KeyError for callers' convenience."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """An explanation shown next to a parameter; `confidence` is "C", "L", "?" or None."""
+
+    key: str
+    text: str
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Totals of at least `min_points` (and below the next better band) get `level`."""
+
+    level: str
+    min_points: Decimal
+
+    @property
+    def min(self) -> Decimal:
+        return self.min_points
+
+
+@dataclass(frozen=True)
+class HardConditions:
+    """Conditions on top of points or grades; None means the condition does not apply."""
+
+    htxs_min_tasks_on_time_pct: Decimal | None = None
+    htxs_min_tasks_exceeded_pct: Decimal | None = None
+    htxs_requires_all_shortcomings_remedied: bool | None = None
+    htt_min_tasks_on_time_pct: Decimal | None = None
+    collective_htxs_no_disciplined: bool | None = None
+    collective_ht_min_tasks_completed_pct: Decimal | None = None
+    collective_ht_max_tasks_behind_pct: Decimal | None = None
+    htxs_all_criteria_min_grade: str | None = None
+    htxs_task_criteria_grade: str | None = None
+    htxs_min_targets_met_pct: Decimal | None = None
+    htxs_min_targets_exceeded_pct: Decimal | None = None
+    any_kem_means_kht: bool | None = None
+    kht_if_disciplined_in_year: bool | None = None
+    kht_if_led_unit_targets_met_below_pct: Decimal | None = None
+    collective_kht_if_disciplined_subunits_above_pct: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """`grades` is empty under the points model; the point fields are None under grades."""
+
+    model: str
+    grades: tuple[Grade, ...] = ()
+    general_max: Decimal | None = None
+    tasks_max: Decimal | None = None
+    bands: tuple[Band, ...] = ()
+    hard_conditions: HardConditions = field(default_factory=HardConditions)
+
+    @property
+    def is_points(self) -> bool:
+        return self.model == "points"
+
+    @property
+    def max_total(self) -> Decimal | None:
+        if self.general_max is None or self.tasks_max is None:
+            return None
+        return self.general_max + self.tasks_max
+
+
+@dataclass(frozen=True)
+class SubjectClass:
+    code: str
+    name: str
+    form: str
+
+
+@dataclass(frozen=True)
+class FormSection:
+    key: str
+    title: str
+    kind: str
+    parts: tuple[str, ...] = ()
+    # Sections titled "(nếu có)" may stay empty; the report can be submitted without them.
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Form:
+    code: str
+    title: str
+    sections: tuple[FormSection, ...]
+
+    def sections_of_kind(self, kind: str) -> tuple[FormSection, ...]:
+        return tuple(s for s in self.sections if s.kind == kind)
+
+
+GROUP_TITLES: Mapping[str, str] = {
+    "general": "Tiêu chí chung",
+    "tasks": "Kết quả thực hiện nhiệm vụ",
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion of a subject class; `placeholder` means its wording awaits the operator."""
+
+    code: str
+    group: str
+    title: str
+    max_points: Decimal | None
+    placeholder: bool
+
+    @property
+    def group_title(self) -> str:
+        return GROUP_TITLES.get(self.group, self.group)
+
+
+@dataclass(frozen=True)
+class QuotaRule:
+    """R-Q1…R-Q4: at most `ratio` × (count on `basis`), rounded, with the small-group allowance."""
+
+    ratio: Fraction
+    basis: str
+    rounding: str
+    small_group_threshold: int
+    small_group_allowance: int
+    grouping: str
+    tie_break: str
+
+    def cap(self, base_count: int) -> int:
+        """The most HTXS allowed in a group whose count on `basis` is `base_count`."""
+        if base_count < 0:
+            raise ValueError("base_count must not be negative")
+        raw = self.ratio * base_count
+        if self.rounding == "floor":
+            cap = math.floor(raw)
+        elif self.rounding == "ceil":
+            cap = math.ceil(raw)
+        else:
+            cap = math.floor(raw + Fraction(1, 2))
+        if self.small_group_threshold and base_count < self.small_group_threshold:
+            cap = max(cap, self.small_group_allowance)
+        return cap
+
+
+@dataclass(frozen=True)
+class VoteRule:
+    """Secret ballot → proposed level. `threshold` is compared with `>` when `strict`, else `>=`;
+    per-level counts are published only with at least `min_voters_for_counts` voters."""
+
+    rule: str
+    base: str
+    threshold: Fraction
+    strict: bool
+    quorum: Fraction
+    min_voters_for_counts: int
+    allow_revote: bool
+
+
+@dataclass(frozen=True)
+class ConfidenceVoteRule:
+    """QĐ 96: quorum ≥ `quorum`; "low" share > `low_resign_threshold` or ≥ `low_dismiss_…`."""
+
+    quorum: Fraction
+    low_resign_threshold: Fraction
+    low_dismiss_threshold: Fraction
+
+
+@dataclass(frozen=True)
+class MeetingRule:
+    """Minimum meeting length in days; a staff threshold of 0 switches the local rule off."""
+
+    min_days: Decimal
+    min_days_provincial_standing: Decimal
+    min_days_with_suggestions: Decimal
+    key_cadre_conference_staff_threshold: int
+
+
+@dataclass(frozen=True)
+class CirculationRule:
+    lead_working_days: int
+    allow_anonymous_comments: bool
+
+
+@dataclass(frozen=True)
+class Constraints:
+    head_not_above_collective: bool  # R-L1
+    leadership_not_above_organisation: bool  # R-L2
+    cell_htt_requires_members: bool  # R-L4
+    cell_htt_min_pct_ht: int
+    cell_htt_min_pct_htt: int
+    civil_servant_htxs_share_not_above_party: bool  # R-Q6
+
+
+@dataclass(frozen=True)
+class Exemptions:
+    not_reviewed_party_statuses: tuple[str, ...]  # R-E1
+    min_months_since_admission: int  # R-E1
+    collective_min_months: int  # R-E2
+    sick_leave_cap_months: int  # R-E3
+    cap_level: str
+    state_min_months_worked: int
+    maternity_rate_on_time_worked: bool
+
+
+@dataclass(frozen=True)
+class CalendarTier:
+    """Milestones in working days from the period's opening date, for some unit kinds."""
+
+    code: str
+    name: str
+    unit_kinds: tuple[str, ...]
+    self_report_due: int
+    circulation: int
+    meeting_start: int
+    meeting_end: int
+    appraisal_due: int
+    decision_due: int
+    announcement: int
+
+    def offsets(self) -> dict[str, int]:
+        return {step: getattr(self, step) for step in CALENDAR_STEPS}
+
+
+@dataclass(frozen=True)
+class Manifestation:
+    code: str  # "<group code>.<1-based index>", as stored in a report's checklist
+    text: str
+    placeholder: bool
+
+
+@dataclass(frozen=True)
+class ManifestationGroup:
+    code: str
+    title: str
+    items: tuple[Manifestation, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A validated rule set (with its parent merged in). Equal when code, version and content
+    are equal."""
+
+    code: str
+    version: int
+    title: str
+    legal_basis: tuple[str, ...]
+    rating_years: tuple[int, int]
+    is_default: bool
+    extends: str | None
+    source: Path
+    digest: str  # sha256 of the merged data: tells two contents with one version apart
+    levels: tuple[Level, ...]
+    scoring: Scoring
+    subject_classes: Mapping[str, SubjectClass]
+    forms: Mapping[str, Form]
+    criteria: Mapping[str, tuple[Criterion, ...]]
+    quota: QuotaRule
+    vote: VoteRule
+    confidence_vote: ConfidenceVoteRule
+    meeting: MeetingRule
+    circulation: CirculationRule
+    constraints: Constraints
+    exemptions: Exemptions
+    calendar_tiers: tuple[CalendarTier, ...]
+    manifestations: tuple[ManifestationGroup, ...]
+    notes: Mapping[str, Note]
+    overrides: tuple[str, ...] = ()  # dotted keys a local variant sets over its parent
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleSet):
+            return NotImplemented
+        return (self.code, self.version, self.digest) == (other.code, other.version, other.digest)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.version, self.digest))
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.code} v{self.version}>"
+
+    def covers_year(self, year: int) -> bool:
+        return self.rating_years[0] <= year <= self.rating_years[1]
+
+    def level(self, code: str) -> Level:
+        for level in self.levels:
+            if level.code == code:
+                return level
+        raise KeyError(code)
+
+    def level_rank(self, code: str) -> int:
+        """0 for the best level; a larger rank is a lower level."""
+        return [level.code for level in self.levels].index(code)
+
+    def level_for_points(self, total: Decimal | float | int) -> str:
+        """The level code of the band containing `total` (bands: ≥ min, best first)."""
+        if not self.scoring.is_points:
+            raise ValueError(f"rule set {self.code} grades criteria; it has no point bands")
+        value = total if isinstance(total, Decimal) else Decimal(str(total))
+        for band in self.scoring.bands:
+            if value >= band.min_points:
+                return band.level
+        raise ValueError(f"{total} is below every band of rule set {self.code}")
+
+    def form_for_class(self, subject_class: str) -> Form:
+        return self.forms[self.subject_classes[subject_class].form]
+
+    def criteria_for_class(self, subject_class: str) -> tuple[Criterion, ...]:
+        return self.criteria[subject_class]
+
+    def tier_for_kind(self, unit_kind: str) -> CalendarTier:
+        for tier in self.calendar_tiers:
+            if unit_kind in tier.unit_kinds:
+                return tier
+        raise KeyError(unit_kind)
+
+    def note(self, key: str) -> Note | None:
+        """The note on `key`, else on its nearest dotted parent ("quota.rounding" → "quota")."""
+        parts = key.split(".")
+        while parts:
+            found = self.notes.get(".".join(parts))
+            if found is not None:
+                return found
+            parts.pop()
+        return None
