@@ -38,6 +38,8 @@ class OrgUnit(MP_Node):
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     staff_count = models.PositiveIntegerField(_("staff count (biên chế)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Collectives formed less than 6 months before the review are not rated (R-E2).
+    established_on = models.DateField(_("established on"), null=True, blank=True)
 
     steplen = 4
 
@@ -178,3 +180,35 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_role_display()} – {self.unit}"
+
+
+class AbsenceKind(models.TextChoices):
+    SICK_LEAVE = "sick_leave", _("Sick leave")
+    MATERNITY = "maternity", _("Maternity leave")
+    OTHER = "other", _("Other absence")
+
+
+@pghistory.track()
+class Absence(models.Model):
+    """A period away from work; long absences cap or suspend the rating (R-E3)."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="absences", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AbsenceKind.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="absence_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_kind_display()} {self.start_date}–{self.end_date}"

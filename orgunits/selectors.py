@@ -208,14 +208,10 @@ def unit_members(user: AnyUser, unit: OrgUnit) -> QuerySet[Membership]:
 
 def subtree_person_count(unit: OrgUnit) -> int:
     """Distinct people with a membership anywhere in the unit's subtree."""
-    return (
-        Person.objects.filter(memberships__unit__path__startswith=unit.path).distinct().count()
-    )
+    return Person.objects.filter(memberships__unit__path__startswith=unit.path).distinct().count()
 
 
-def search_people(
-    user: AnyUser, query: str = "", unit: OrgUnit | None = None
-) -> QuerySet[Person]:
+def search_people(user: AnyUser, query: str = "", unit: OrgUnit | None = None) -> QuerySet[Person]:
     """People visible to the user matching the query, diacritics ignored, Vietnamese order."""
     people = people_visible_to(user)
     key = search_key(query)
@@ -224,14 +220,10 @@ def search_people(
     if unit is not None:
         people = people.filter(
             Exists(
-                Membership.objects.filter(
-                    person=OuterRef("pk"), unit__path__startswith=unit.path
-                )
+                Membership.objects.filter(person=OuterRef("pk"), unit__path__startswith=unit.path)
             )
         )
-    return people.order_by("given_name", "full_name", "code").prefetch_related(
-        "memberships__unit"
-    )
+    return people.order_by("given_name", "full_name", "code").prefetch_related("memberships__unit")
 
 
 def own_memberships(user: AnyUser) -> QuerySet[Membership]:

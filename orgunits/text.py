@@ -22,3 +22,11 @@ def given_name(full_name: str) -> str:
     """The last word of a Vietnamese full name, which lists sort by first ("tên")."""
     parts = nfc(full_name).split(" ")
     return parts[-1] if parts else ""
+
+
+def nfc_lines(value: str | None) -> str:
+    """NFC-normalise a multi-line text, collapsing spaces within lines but keeping the breaks."""
+    if not value:
+        return ""
+    lines = str(value).replace("\r", "").split("\n")
+    return "\n".join(nfc(line) for line in lines).strip("\n")

@@ -6,6 +6,7 @@ separate root. Each persona is a user whose role applies to a subtree.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ import pytest
 from orgunits import services
 from orgunits.models import MembershipRole, OrgUnit, UnitKind
 from orgunits.roles import Role
+from reviews.models import Report
+from reviews.services import enrolment, periods
 
 from .factories import MembershipFactory, OrgUnitFactory, PersonFactory, UserFactory
 
@@ -43,9 +46,7 @@ def tree(db) -> Tree:
     )
     cell_a = OrgUnitFactory(code="T01-H01-A", name="Chi bộ thôn Đông", parent=district)
     cell_b = OrgUnitFactory(code="T01-H01-B", name="Chi bộ thôn Tây", parent=district)
-    elsewhere = OrgUnitFactory(
-        code="T99", name="Đảng bộ tỉnh khác", kind=UnitKind.PARTY_COMMITTEE
-    )
+    elsewhere = OrgUnitFactory(code="T99", name="Đảng bộ tỉnh khác", kind=UnitKind.PARTY_COMMITTEE)
     return Tree(province, district, cell_a, cell_b, elsewhere)
 
 
@@ -98,3 +99,46 @@ def outsider(tree):
     user = _person_user("outsider", tree.elsewhere)
     services.grant_role(user=user, unit=tree.elsewhere, role=Role.ORG_OFFICER)
     return user
+
+
+# -- A review period in progress on the persona tree ------------------------------------------
+
+
+@pytest.fixture
+def period(tree, org_officer):
+    return periods.create_period(
+        name="Kiểm điểm năm 2026",
+        kind="annual",
+        year=2026,
+        scope=tree.province,
+        opens_on=dt.date(2026, 12, 1),
+        ruleset_code="qd366-hd43",
+        created_by=org_officer,
+    )
+
+
+@pytest.fixture
+def leadership(tree):
+    """The leadership collective of an agency in the district (state side)."""
+    return OrgUnitFactory(
+        code="T01-H01-LD",
+        name="Tập thể lãnh đạo Ủy ban xã",
+        kind=UnitKind.LEADERSHIP_COLLECTIVE,
+        parent=tree.district,
+    )
+
+
+@pytest.fixture
+def enrolled(period, member, secretary, leadership):
+    """Enrolment after the member also became a leader at the leadership collective."""
+    MembershipFactory(person=member.person, unit=leadership, role=MembershipRole.HEAD)
+    enrolment.enrol_period(period=period)
+    return period
+
+
+@pytest.fixture
+def member_report(enrolled, member, tree) -> Report:
+    """The member's report at their chi bộ."""
+    return Report.objects.select_related("subject__period", "subject__unit").get(
+        subject__period=enrolled, subject__person=member.person, subject__unit=tree.cell_a
+    )

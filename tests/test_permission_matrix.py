@@ -2,54 +2,86 @@
 
 Objects outside a persona's scope answer 404; visible objects without the right answer 403.
 A new URL pattern with an object id fails `test_every_object_url_has_a_row` until it is added.
+POST-only URLs are exercised with POST (a successful POST redirects: 302).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PERSONAS = ["anonymous", "member", "secretary", "org_officer", "authority", "admin_user", "outsider"]
+from reviews.services import circulation, reports
+
+PERSONAS = [
+    "anonymous",
+    "member",
+    "secretary",
+    "org_officer",
+    "authority",
+    "admin_user",
+    "outsider",
+]
 # Namespaces that belong to the project (Django admin has its own staff-only checks).
 PROJECT_NAMESPACES = {"orgunits", "reviews", "ratings"}
 
-# url name -> (how to build kwargs from the tree and personas, expected status per persona)
-MATRIX: dict[str, tuple[str, dict[str, int]]] = {
-    "orgunits:unit_detail": (
-        "cell_a",
-        {
-            "anonymous": 302,
-            "member": 200,
-            "secretary": 200,
-            "org_officer": 200,
-            "authority": 200,
-            "admin_user": 200,
-            "outsider": 404,
-        },
+
+def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
+    """expected: statuses for member, secretary, org_officer, authority, admin_user, outsider."""
+    codes = [int(c) for c in expected.split()]
+    statuses = dict(zip(PERSONAS[1:], codes, strict=True))
+    statuses["anonymous"] = 302  # to the login page
+    return {"obj": obj, "method": method, "data": data or {}, "expected": statuses}
+
+
+#                      member sec  org  auth admin outsider
+MATRIX = {
+    "orgunits:unit_detail": row("cell", "200 200 200 200 200 404"),
+    "orgunits:person_detail": row("member_person", "200 200 200 200 200 404"),
+    "orgunits:roster_import": row("cell", "403 403 200 403 200 404"),
+    "reviews:period_detail": row("period", "200 200 200 200 200 404"),
+    "reviews:period_rules": row("period", "200 200 200 200 200 404"),
+    "reviews:period_enrol": row("period", "403 403 403 403 302 404", "POST"),
+    "reviews:period_unit": row("period_cell", "200 200 200 200 200 404"),
+    "reviews:period_progress": row("period_cell", "403 200 200 200 200 404"),
+    "reviews:period_circulate": row(
+        "period_cell", "403 302 403 403 302 404", "POST", {"meeting_on": "2026-12-15"}
     ),
-    "orgunits:person_detail": (
-        "member_person",
-        {
-            "anonymous": 302,
-            "member": 200,
-            "secretary": 200,
-            "org_officer": 200,
-            "authority": 200,
-            "admin_user": 200,
-            "outsider": 404,
-        },
+    "reviews:period_schedule_edit": row(
+        "period_cell",
+        "403 302 302 403 302 404",
+        "POST",
+        {"milestone": "meeting_start", "day": "2026-12-10", "reason": "Lịch hội nghị"},
     ),
-    "orgunits:roster_import": (
-        "cell_a",
-        {
-            "anonymous": 302,
-            "member": 403,
-            "secretary": 403,
-            "org_officer": 200,
-            "authority": 403,
-            "admin_user": 200,
-            "outsider": 404,
-        },
+    "reviews:subject_detail": row("subject", "200 200 200 200 200 404"),
+    "reviews:subject_override_eligibility": row(
+        "subject", "403 403 302 403 302 404", "POST", {"eligibility": "capped", "reason": "Lý do"}
+    ),
+    "reviews:subject_add_suggestion": row(
+        "subject", "403 403 302 302 302 404", "POST", {"text": "Làm rõ trách nhiệm"}
+    ),
+    "reviews:subject_residence_comment": row(
+        "subject",
+        "403 302 302 403 302 404",
+        "POST",
+        {"text": "Gương mẫu", "commenting_cell": "Chi bộ khu phố 3", "received_on": "2026-12-01"},
+    ),
+    "reviews:report_detail": row("report", "200 200 200 200 200 404"),
+    "reviews:report_edit": row("report", "200 403 403 403 403 404"),
+    "reviews:report_autosave": row("report", "400 403 403 403 403 404", "POST"),
+    "reviews:report_submit": row("report", "302 403 403 403 403 404", "POST"),
+    "reviews:report_return": row(
+        "report", "403 302 302 403 302 404", "POST", {"reason": "Bổ sung"}
+    ),
+    "reviews:report_pdf": row("report", "200 200 200 200 200 404"),
+    "reviews:report_attachment_upload": row("report", "302 403 403 403 403 404", "POST"),
+    "reviews:attachment_download": row("attachment", "200 200 200 200 200 404"),
+    "reviews:attachment_delete": row("attachment", "302 403 403 403 403 404", "POST"),
+    "reviews:report_comment": row("report", "403 302 403 403 403 404", "POST", {"text": "Góp ý"}),
+    "reviews:comment_respond": row(
+        "comment", "302 403 403 403 403 404", "POST", {"kind": "accepted"}
     ),
 }
 
@@ -77,23 +109,55 @@ def test_every_object_url_has_a_row():
     assert not missing, f"URLs with an object id but no permission-matrix row: {sorted(missing)}"
 
 
-def _kwargs(kind: str, request) -> dict[str, int]:
-    tree = request.getfixturevalue("tree")
-    if kind == "cell_a":
-        return {"pk": tree.cell_a.pk}
-    if kind == "member_person":
-        return {"pk": request.getfixturevalue("member").person.pk}
-    raise AssertionError(f"unknown object kind {kind}")
+@pytest.fixture
+def objects(tree, member, member_report, secretary, settings, tmp_path):
+    """One object of each kind in chi bộ A: the member's circulated report, a colleague's
+    comment on it and an attachment."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    reports.save_report_draft(
+        report_id=member_report.pk,
+        user=member,
+        base_version=0,
+        changes={"sections": {"x": "Dự thảo"}},
+    )
+    circulation.circulate_drafts(
+        period=member_report.subject.period,
+        unit=tree.cell_a,
+        meeting_on=dt.date(2026, 12, 15),
+        user=secretary,
+        today=dt.date(2026, 12, 7),
+    )
+    member_report.refresh_from_db()
+    comment = circulation.add_comment(report=member_report, author=secretary.person, text="Ý kiến")
+    attachment = reports.add_attachment(
+        report=member_report,
+        upload=SimpleUploadedFile("minh-chung.pdf", b"%PDF-1.7\n", "application/pdf"),
+        user=member,
+    )
+    period = member_report.subject.period
+    return {
+        "cell": {"pk": tree.cell_a.pk},
+        "member_person": {"pk": member.person.pk},
+        "period": {"pk": period.pk},
+        "period_cell": {"pk": period.pk, "unit_pk": tree.cell_a.pk},
+        "subject": {"pk": member_report.subject_id},
+        "report": {"pk": member_report.pk},
+        "attachment": {"pk": attachment.pk},
+        "comment": {"pk": comment.pk},
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_permission_matrix(url_name, persona, client, request):
-    kind, expected = MATRIX[url_name]
-    url = reverse(url_name, kwargs=_kwargs(kind, request))
+def test_permission_matrix(url_name, persona, client, request, objects):
+    spec = MATRIX[url_name]
+    url = reverse(url_name, kwargs=objects[spec["obj"]])
     # Build every persona so that "outside the scope" is tested against a populated tree.
     users = {p: request.getfixturevalue(p) for p in PERSONAS if p != "anonymous"}
     if persona != "anonymous":
         client.force_login(users[persona])
-    response = client.get(url)
-    assert response.status_code == expected[persona], (url_name, persona)
+    if spec["method"] == "POST":
+        response = client.post(url, spec["data"])
+    else:
+        response = client.get(url)
+    assert response.status_code == spec["expected"][persona], (url_name, persona)

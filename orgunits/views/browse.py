@@ -53,9 +53,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     people = selectors.search_people(request.user, query)
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    template = (
-        "orgunits/_person_rows.html" if request.htmx else "orgunits/person_list.html"
-    )
+    template = "orgunits/_person_rows.html" if request.htmx else "orgunits/person_list.html"
     return render(request, template, {"page": page, "query": query})
 
 

@@ -55,7 +55,9 @@ def console_errors(page):
     errors: list[str] = []
     page.on(
         "console",
-        lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None,
+        lambda msg: (
+            errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.on(

@@ -70,6 +70,14 @@ def test_search_people_does_sort_vietnamese_way_by_given_name(tree, org_officer)
     names = ["Trần Văn Đạt", "Lê Thị Ánh", "Nguyễn Văn Dũng", "Phạm Thị Yến", "Bùi Văn An"]
     for name in names:
         MembershipFactory(person=PersonFactory(full_name=name), unit=tree.cell_b)
-    ordered = [p.full_name for p in selectors.search_people(org_officer).filter(full_name__in=names)]
+    ordered = [
+        p.full_name for p in selectors.search_people(org_officer).filter(full_name__in=names)
+    ]
     # Vietnamese alphabet: A < Ă < Â < B ... D < Đ ... Y; accented A sorts with A, before B.
-    assert ordered == ["Bùi Văn An", "Lê Thị Ánh", "Nguyễn Văn Dũng", "Trần Văn Đạt", "Phạm Thị Yến"]
+    assert ordered == [
+        "Bùi Văn An",
+        "Lê Thị Ánh",
+        "Nguyễn Văn Dũng",
+        "Trần Văn Đạt",
+        "Phạm Thị Yến",
+    ]

@@ -1,0 +1,73 @@
+"""Errors of the reviews app: each is a rule that refused a change; messages are shown."""
+
+
+class ReviewError(Exception):
+    """Base class: the message is safe to show to the user (Vietnamese)."""
+
+
+class RuleSetNotFound(ReviewError):
+    pass
+
+
+class LocalRuleSetMismatch(ReviewError):
+    pass
+
+
+class PeriodAlreadyExists(ReviewError):
+    pass
+
+
+class PeriodClosed(ReviewError):
+    pass
+
+
+class OverrideReasonRequired(ReviewError):
+    pass
+
+
+class ReportConflict(ReviewError):
+    """A save based on an older version than the stored one (another tab or device)."""
+
+    def __init__(self, message: str, current_version: int):
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class ReportLocked(ReviewError):
+    pass
+
+
+class ReportIncomplete(ReviewError):
+    """Submit refused: the listed problems must be fixed first."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("Bản kiểm điểm chưa đầy đủ: " + "; ".join(problems))
+        self.problems = problems
+
+
+class InvalidScore(ReviewError):
+    pass
+
+
+class ReturnReasonRequired(ReviewError):
+    pass
+
+
+class AttachmentRejected(ReviewError):
+    pass
+
+
+class NotCirculated(ReviewError):
+    pass
+
+
+class AnonymousCommentsNotAllowed(ReviewError):
+    pass
+
+
+class CommentAlreadyAnswered(ReviewError):
+    pass
+
+
+class ExplanationRequired(ReviewError):
+    pass

@@ -1,0 +1,35 @@
+"""Forms of the report pages: shapes only, the rules live in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ResponseKind
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file (PDF, PNG, JPG, DOCX, XLSX; at most 10 MB)"))
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    anonymous = forms.BooleanField(label=_("Send anonymously"), required=False)
+
+    def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_anonymous:
+            del self.fields["anonymous"]
+
+
+class ResponseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Answer"), choices=ResponseKind.choices)
+    text = forms.CharField(
+        label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for returning"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,228 @@
+"""Reads of periods, subjects and reports, scoped to the asking user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from orgunits.models import Membership, OrgUnit
+from orgunits.selectors import (
+    AnyUser,
+    has_role_on,
+    scope_roots,
+    units_visible_to,
+    units_with_role,
+)
+
+from . import rulesets
+from .models import (
+    LocalRuleSet,
+    Milestone,
+    Report,
+    ReportStatus,
+    ReviewPeriod,
+    ScheduleOverride,
+    Subject,
+    WorkdayOverride,
+)
+from .workdays import DayOverride, WorkCalendar
+
+ROLE_CODENAMES = ["run_review", "appraise", "decide", "administer"]
+
+
+def ruleset_for_unit(period: ReviewPeriod, unit: OrgUnit) -> rulesets.RuleSet:
+    """The rule set that applies at a unit: the nearest local variant, else the period's."""
+    locals_by_path = _local_rules(period.pk)
+    path = unit.path
+    while path:
+        code = locals_by_path.get(path)
+        if code:
+            return rulesets.get_ruleset(code)
+        path = path[: -OrgUnit.steplen]
+    return rulesets.get_ruleset(period.ruleset_code)
+
+
+def _local_rules(period_id: int) -> dict[str, str]:
+    return dict(
+        LocalRuleSet.objects.filter(period_id=period_id).values_list("unit__path", "ruleset_code")
+    )
+
+
+def work_calendar() -> WorkCalendar:
+    """The Vietnamese working-day calendar with the operator's overrides."""
+    overrides = tuple(
+        DayOverride(day=o.day, is_working_day=o.is_working_day, reason=o.reason)
+        for o in WorkdayOverride.objects.all()
+    )
+    return _calendar(overrides)
+
+
+@lru_cache(maxsize=8)
+def _calendar(overrides: tuple[DayOverride, ...]) -> WorkCalendar:
+    return WorkCalendar(overrides=overrides)
+
+
+def unit_schedule(period: ReviewPeriod, unit: OrgUnit) -> list[tuple[str, str, dt.date, bool]]:
+    """The unit's milestones: (code, label, date, overridden?) in calendar order."""
+    ruleset = ruleset_for_unit(period, unit)
+    tier = ruleset.tier_for_kind(unit.kind)
+    overrides = dict(
+        ScheduleOverride.objects.filter(period=period, unit=unit).values_list("milestone", "day")
+    )
+    calendar = work_calendar()
+    rows = []
+    for code, label in Milestone.choices:
+        computed = calendar.add_working_days(period.opens_on, getattr(tier, code))
+        day = overrides.get(code, computed)
+        rows.append((code, str(label), day, code in overrides))
+    return rows
+
+
+def periods_visible_to(user: AnyUser) -> QuerySet[ReviewPeriod]:
+    """Periods the user takes part in: scoped above, at or inside a unit of their roles, or
+    where they are a subject themselves."""
+    if not user.is_authenticated:
+        return ReviewPeriod.objects.none()
+    if user.is_superuser:
+        return ReviewPeriod.objects.all()
+    condition = Exists(Subject.objects.filter(period=OuterRef("pk"), person__user=user))
+    roots = scope_roots(user)
+    ancestor_paths = {
+        r.path[:i] for r in roots for i in range(OrgUnit.steplen, len(r.path) + 1, OrgUnit.steplen)
+    }
+    if ancestor_paths:
+        condition |= Q(scope__path__in=ancestor_paths)
+    for root in roots:
+        condition |= Q(scope__path__startswith=root.path)
+    return ReviewPeriod.objects.filter(condition).select_related("scope")
+
+
+def get_period_for_user(user: AnyUser, pk: int) -> ReviewPeriod:
+    return get_object_or_404(periods_visible_to(user), pk=pk)
+
+
+def subjects_visible_to(user: AnyUser) -> QuerySet[Subject]:
+    """Subjects at units under the user's roles, plus the user's own subjects."""
+    if not user.is_authenticated:
+        return Subject.objects.none()
+    if user.is_superuser:
+        return Subject.objects.all()
+    return Subject.objects.filter(
+        Q(person__user=user) | Q(unit__in=units_with_role(user, ROLE_CODENAMES))
+    )
+
+
+def reports_visible_to(user: AnyUser) -> QuerySet[Report]:
+    """Reports the user may read: their own, their roles' subtree, and circulated reports of
+    the units where they are a member (the meeting's participants)."""
+    if not user.is_authenticated:
+        return Report.objects.none()
+    if user.is_superuser:
+        return Report.objects.all()
+    participant = Membership.objects.filter(unit_id=OuterRef("subject__unit_id"), person__user=user)
+    return Report.objects.filter(
+        Q(subject__person__user=user)
+        | Q(subject__unit__in=units_with_role(user, ROLE_CODENAMES))
+        | (Q(circulated_on__isnull=False) & Exists(participant))
+    )
+
+
+def get_report_for_user(user: AnyUser, pk: int) -> Report:
+    """The report with its subject, or 404 outside the user's reach."""
+    return get_object_or_404(
+        reports_visible_to(user).select_related(
+            "subject__person", "subject__unit", "subject__period"
+        ),
+        pk=pk,
+    )
+
+
+def get_subject_for_user(user: AnyUser, pk: int) -> Subject:
+    return get_object_or_404(
+        subjects_visible_to(user).select_related("person", "unit", "period"), pk=pk
+    )
+
+
+def my_reports(user: AnyUser) -> QuerySet[Report]:
+    """The user's own reports in open periods, one per review site."""
+    return (
+        Report.objects.filter(subject__person__user=user)
+        .select_related("subject__unit", "subject__period")
+        .order_by("-subject__period__year", "subject__unit__path")
+    )
+
+
+def reports_to_comment(user: AnyUser) -> QuerySet[Report]:
+    """Circulated reports of colleagues at the user's units, awaiting their comments."""
+    if not user.is_authenticated:
+        return Report.objects.none()
+    participant = Membership.objects.filter(unit_id=OuterRef("subject__unit_id"), person__user=user)
+    return (
+        Report.objects.filter(circulated_on__isnull=False)
+        .filter(Exists(participant))
+        .exclude(subject__person__user=user)
+        .select_related("subject__person", "subject__unit", "subject__period")
+        .order_by("subject__unit__path", "subject__person__given_name")
+    )
+
+
+def is_participant(user: AnyUser, report: Report) -> bool:
+    """A member of the unit where the report is discussed (not necessarily a role holder)."""
+    return Membership.objects.filter(unit_id=report.subject.unit_id, person__user=user).exists()
+
+
+def can_oversee_unit(user: AnyUser, unit: OrgUnit) -> bool:
+    return has_role_on(user, unit, ROLE_CODENAMES)
+
+
+def progress_by_unit(
+    user: AnyUser, period: ReviewPeriod, parent: OrgUnit
+) -> list[dict[str, object]]:
+    """Report counts by status for each visible child of `parent` (its subtree summed) and for
+    `parent` itself; one aggregate query whatever the number of units or people."""
+    children = list(
+        units_visible_to(user)
+        .filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .order_by("path")
+    )
+    prefix_len = len(parent.path) + OrgUnit.steplen
+    rows = (
+        Report.objects.filter(
+            subject__period=period,
+            subject__unit__path__startswith=parent.path,
+            subject__person__isnull=False,
+        )
+        .values("subject__unit__path", "status")
+        .annotate(n=Count("pk"))
+    )
+    totals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        path = row["subject__unit__path"]
+        key = path[:prefix_len] if len(path) >= prefix_len else parent.path
+        bucket = totals.setdefault(key, dict.fromkeys(ReportStatus.values, 0))
+        bucket[row["status"]] += row["n"]
+    result = []
+    for unit in [parent, *children]:
+        counts = totals.get(unit.path, dict.fromkeys(ReportStatus.values, 0))
+        result.append(
+            {
+                "unit": unit,
+                "is_parent": unit.pk == parent.pk,
+                "counts": counts,
+                "total": sum(counts.values()),
+            }
+        )
+    return result
+
+
+def unit_reports(user: AnyUser, period: ReviewPeriod, unit: OrgUnit) -> QuerySet[Report]:
+    """Individual and collective reports at one unit, the collective first, then by name."""
+    return (
+        reports_visible_to(user)
+        .filter(subject__period=period, subject__unit=unit)
+        .select_related("subject__person", "subject__unit")
+        .order_by("subject__person", "subject__person__given_name", "subject__person__full_name")
+    )

@@ -1,0 +1,82 @@
+"""Review periods: creation, local rule variants, the calendar and its per-unit overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from orgunits.models import OrgUnit
+
+from .. import rulesets
+from ..exceptions import LocalRuleSetMismatch, PeriodAlreadyExists, RuleSetNotFound
+from ..models import LocalRuleSet, PeriodStatus, ReviewPeriod, ScheduleOverride
+
+
+def _load(code: str) -> rulesets.RuleSet:
+    try:
+        return rulesets.get_ruleset(code)
+    except KeyError as exc:
+        raise RuleSetNotFound(f"Không có bộ quy tắc «{code}».") from exc
+
+
+@transaction.atomic
+def create_period(
+    *,
+    name: str,
+    kind: str,
+    year: int,
+    scope: OrgUnit,
+    opens_on: dt.date,
+    quarter: int | None = None,
+    ruleset_code: str | None = None,
+    created_by: AbstractBaseUser | None = None,
+) -> ReviewPeriod:
+    """Open a review period for a subtree under a rule set (default: the one for the year)."""
+    ruleset = _load(ruleset_code) if ruleset_code else rulesets.ruleset_for_year(year)
+    try:
+        with transaction.atomic():
+            return ReviewPeriod.objects.create(
+                name=name.strip(),
+                kind=kind,
+                year=year,
+                quarter=quarter,
+                scope=scope,
+                opens_on=opens_on,
+                ruleset_code=ruleset.code,
+                ruleset_version=ruleset.version,
+                created_by=created_by,
+                status=PeriodStatus.OPEN,
+            )
+    except IntegrityError as exc:
+        raise PeriodAlreadyExists(
+            f"Đã có kỳ kiểm điểm loại này năm {year} cho {scope.name}."
+        ) from exc
+
+
+@transaction.atomic
+def set_local_ruleset(*, period: ReviewPeriod, unit: OrgUnit, ruleset_code: str) -> LocalRuleSet:
+    """Let a subtree run under a local variant that extends the period's rule set."""
+    variant = _load(ruleset_code)
+    if variant.extends != period.ruleset_code:
+        raise LocalRuleSetMismatch(
+            f"Bộ quy tắc «{variant.code}» không kế thừa «{period.ruleset_code}» của kỳ này."
+        )
+    local, _ = LocalRuleSet.objects.update_or_create(
+        period=period,
+        unit=unit,
+        defaults={"ruleset_code": variant.code, "ruleset_version": variant.version},
+    )
+    return local
+
+
+@transaction.atomic
+def set_schedule_override(
+    *, period: ReviewPeriod, unit: OrgUnit, milestone: str, day: dt.date, reason: str = ""
+) -> ScheduleOverride:
+    """Give one unit its own date for a milestone of the period's calendar."""
+    override, _ = ScheduleOverride.objects.update_or_create(
+        period=period, unit=unit, milestone=milestone, defaults={"day": day, "reason": reason}
+    )
+    return override

@@ -1,0 +1,261 @@
+"""Enrolment of a period's subjects from the tree: one test per eligibility rule (R-E1 … R-E4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from orgunits.models import Absence, AbsenceKind, MembershipRole, PartyStatus, UnitKind
+from reviews import rulesets
+from reviews.exceptions import OverrideReasonRequired
+from reviews.models import Eligibility, QuotaGroup, Report, ReportStatus, Subject, SubjectClass
+from reviews.services.enrolment import enrol_period, override_eligibility
+from reviews.services.periods import create_period
+
+from ..factories import MembershipFactory, OrgUnitFactory, PersonFactory
+
+OPENS_ON = dt.date(2025, 11, 17)
+LONG_AGO = dt.date(2010, 5, 19)
+
+
+@pytest.fixture
+def period(tree, org_officer):
+    return create_period(
+        name="Kiểm điểm năm 2025",
+        kind="annual",
+        year=2025,
+        scope=tree.district,
+        opens_on=OPENS_ON,
+        created_by=org_officer,
+    )
+
+
+def _person_at(unit, role=MembershipRole.PARTY_MEMBER, **person):
+    person.setdefault(
+        "party_admission_date", LONG_AGO if person.get("is_party_member", True) else None
+    )
+    return MembershipFactory(unit=unit, role=role, person=PersonFactory(**person)).person
+
+
+def _subject(period, person, unit=None) -> Subject:
+    subjects = Subject.objects.filter(period=period, person=person)
+    if unit is not None:
+        subjects = subjects.filter(unit=unit)
+    return subjects.get()
+
+
+def _absence(person, kind, start, end):
+    Absence.objects.create(person=person, kind=kind, start_date=start, end_date=end)
+
+
+def _leadership_collective(tree, code="T01-H01-LD"):
+    return OrgUnitFactory(
+        code=code,
+        name="Tập thể lãnh đạo UBND xã Yên Lạc",
+        kind=UnitKind.LEADERSHIP_COLLECTIVE,
+        parent=tree.district,
+    )
+
+
+# -- R-E1 not reviewed ---------------------------------------------------------------------------
+
+
+def test_enrol_period_does_mark_exempt_member_not_reviewed_R_E1(tree, period):
+    person = _person_at(tree.cell_a, party_status=PartyStatus.EXEMPT)
+    enrol_period(period=period)
+    subject = _subject(period, person)
+    assert subject.eligibility == Eligibility.NOT_REVIEWED
+    assert subject.eligibility_reason.startswith("R-E1")
+
+
+def test_enrol_period_does_mark_suspended_member_not_reviewed_R_E1(tree, period):
+    person = _person_at(tree.cell_b, party_status=PartyStatus.SUSPENDED)
+    enrol_period(period=period)
+    assert _subject(period, person).eligibility == Eligibility.NOT_REVIEWED
+
+
+def test_enrol_period_does_mark_member_admitted_under_6_months_not_reviewed_R_E1(tree, period):
+    recent = _person_at(tree.cell_a, party_admission_date=OPENS_ON - dt.timedelta(days=120))
+    settled = _person_at(tree.cell_a, party_admission_date=OPENS_ON - dt.timedelta(days=200))
+    enrol_period(period=period)
+    assert _subject(period, recent).eligibility == Eligibility.NOT_REVIEWED
+    assert _subject(period, settled).eligibility == Eligibility.ELIGIBLE
+
+
+# -- R-E2 not rated ------------------------------------------------------------------------------
+
+
+def test_enrol_period_does_mark_new_collective_not_rated_R_E2(tree, period):
+    new_cell = OrgUnitFactory(code="T01-H01-C", name="Chi bộ thôn Mới", parent=tree.district)
+    new_cell.established_on = OPENS_ON - dt.timedelta(days=90)
+    new_cell.save(update_fields=["established_on"])
+    tree.cell_a.established_on = OPENS_ON - dt.timedelta(days=400)
+    tree.cell_a.save(update_fields=["established_on"])
+    enrol_period(period=period)
+    new = Subject.objects.get(period=period, unit=new_cell, person=None)
+    assert new.subject_class == SubjectClass.COLLECTIVE
+    assert new.eligibility == Eligibility.NOT_RATED
+    assert new.eligibility_reason.startswith("R-E2")
+    old = Subject.objects.get(period=period, unit=tree.cell_a, person=None)
+    assert old.eligibility == Eligibility.ELIGIBLE
+
+
+# -- R-E3 absences -------------------------------------------------------------------------------
+
+
+def test_enrol_period_does_mark_sick_leave_3_months_capped_R_E3(tree, period):
+    sick = _person_at(tree.cell_a)
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2025, 3, 1), dt.date(2025, 6, 10))
+    short = _person_at(tree.cell_a)
+    _absence(short, AbsenceKind.SICK_LEAVE, dt.date(2025, 3, 1), dt.date(2025, 4, 15))
+    enrol_period(period=period)
+    assert _subject(period, sick).eligibility == Eligibility.CAPPED
+    assert _subject(period, sick).eligibility_reason.startswith("R-E3")
+    assert _subject(period, short).eligibility == Eligibility.ELIGIBLE
+
+
+def test_enrol_period_does_mark_state_side_worked_under_6_months_not_rated_R_E3(tree, period):
+    board = _leadership_collective(tree)
+    person = _person_at(board, role=MembershipRole.HEAD, is_party_member=False)
+    _absence(person, AbsenceKind.OTHER, dt.date(2025, 1, 1), dt.date(2025, 7, 31))
+    enrol_period(period=period)
+    subject = _subject(period, person, board)
+    assert subject.subject_class == SubjectClass.LEADER
+    assert subject.eligibility == Eligibility.NOT_RATED
+    assert subject.eligibility_reason.startswith("R-E3")
+
+
+def test_enrol_period_does_mark_maternity_rated_on_time_worked_R_E3(tree, period):
+    person = _person_at(tree.cell_b)
+    _absence(person, AbsenceKind.MATERNITY, dt.date(2025, 2, 1), dt.date(2025, 7, 31))
+    enrol_period(period=period)
+    subject = _subject(period, person)
+    # Six months of maternity leave neither caps nor suspends the rating.
+    assert subject.eligibility == Eligibility.ELIGIBLE
+    assert "thai sản" in subject.eligibility_reason
+
+
+# -- R-E4 several review sites -------------------------------------------------------------------
+
+
+def test_enrol_period_does_mark_leader_reviewed_at_two_sites_R_E4(tree, period):
+    board = _leadership_collective(tree)
+    leader = _person_at(tree.cell_a)
+    MembershipFactory(person=leader, unit=board, role=MembershipRole.HEAD)
+    enrol_period(period=period)
+    sites = dict(
+        Subject.objects.filter(period=period, person=leader).values_list("unit_id", "subject_class")
+    )
+    assert sites == {tree.cell_a.pk: SubjectClass.NON_LEADER, board.pk: SubjectClass.LEADER}
+    # The leadership collective is itself a collective subject.
+    assert Subject.objects.filter(period=period, unit=board, person=None).exists()
+
+
+# -- idempotence, overrides, reports and quota groups ---------------------------------------------
+
+
+def test_enrol_period_does_create_nothing_new_when_run_again(tree, period, member, secretary):
+    _person_at(tree.cell_b)
+    first = enrol_period(period=period)
+    subjects, reports = Subject.objects.count(), Report.objects.count()
+    second = enrol_period(period=period)
+    assert first.created > 0
+    assert second.created == 0
+    assert second.updated == 0
+    assert second.unchanged == first.created
+    assert (Subject.objects.count(), Report.objects.count()) == (subjects, reports)
+
+
+def test_enrol_period_does_keep_officer_override_when_run_again(tree, period, org_officer):
+    person = _person_at(tree.cell_a, party_status=PartyStatus.SUSPENDED)
+    enrol_period(period=period)
+    subject = _subject(period, person)
+    override_eligibility(
+        subject=subject,
+        eligibility=Eligibility.ELIGIBLE,
+        reason="Quyết định khôi phục sinh hoạt đảng ngày 01/11/2025.",
+        user=org_officer,
+    )
+    result = enrol_period(period=period)
+    subject.refresh_from_db()
+    assert result.created == 0
+    assert subject.eligibility == Eligibility.ELIGIBLE
+    assert subject.eligibility_overridden
+    assert subject.overridden_by == org_officer
+
+
+def test_override_eligibility_rejects_empty_reason(tree, period, org_officer):
+    person = _person_at(tree.cell_a)
+    enrol_period(period=period)
+    subject = _subject(period, person)
+    with pytest.raises(OverrideReasonRequired):
+        override_eligibility(
+            subject=subject, eligibility=Eligibility.NOT_RATED, reason="   ", user=org_officer
+        )
+    subject.refresh_from_db()
+    assert subject.eligibility == Eligibility.ELIGIBLE
+    assert not subject.eligibility_overridden
+
+
+def test_enrol_period_does_create_reports_with_form_of_subject_class(tree, period):
+    board = _leadership_collective(tree)
+    leader = _person_at(tree.cell_a)
+    MembershipFactory(person=leader, unit=board, role=MembershipRole.HEAD)
+    _person_at(tree.cell_b, works_in_political_system=False)
+    enrol_period(period=period)
+    ruleset = rulesets.get_ruleset(period.ruleset_code)
+    reports = list(Report.objects.filter(subject__period=period).select_related("subject"))
+    assert len(reports) == Subject.objects.filter(period=period).count()
+    assert {r.subject.subject_class for r in reports} >= {
+        SubjectClass.COLLECTIVE,
+        SubjectClass.LEADER,
+        SubjectClass.NON_LEADER,
+        SubjectClass.OUTSIDE,
+    }
+    for report in reports:
+        assert report.status == ReportStatus.NOT_STARTED
+        assert report.form_code == ruleset.form_for_class(report.subject.subject_class).code
+    # QĐ 366 (2025 forms): Mẫu 01 collectives, 2A non-leaders, 2B leaders, 2C outside.
+    by_class = {r.subject.subject_class: r.form_code for r in reports}
+    assert by_class == {
+        SubjectClass.COLLECTIVE: "01",
+        SubjectClass.LEADER: "2B",
+        SubjectClass.NON_LEADER: "2A",
+        SubjectClass.OUTSIDE: "2C",
+    }
+
+
+def test_enrol_period_does_group_quota_per_grassroots_organisation_and_class_R_Q2(
+    tree, org_officer, authority
+):
+    other = OrgUnitFactory(
+        code="T01-CB",
+        name="Chi bộ cơ sở Trường THPT",
+        kind=UnitKind.GRASSROOTS_CELL,
+        parent=tree.province,
+    )
+    a, b, c = _person_at(tree.cell_a), _person_at(tree.cell_b), _person_at(other)
+    period = create_period(
+        name="Kiểm điểm toàn tỉnh 2025",
+        kind="annual",
+        year=2025,
+        scope=tree.province,
+        opens_on=OPENS_ON,
+        created_by=authority,
+    )
+    enrol_period(period=period)
+    groups = {(g.unit_id, g.subject_class) for g in QuotaGroup.objects.filter(period=period)}
+    assert groups == {
+        (tree.district.pk, SubjectClass.NON_LEADER),
+        (tree.district.pk, SubjectClass.COLLECTIVE),
+        (other.pk, SubjectClass.NON_LEADER),
+        (other.pk, SubjectClass.COLLECTIVE),
+        # The provincial committee has no grassroots organisation above it: its own group.
+        (tree.province.pk, SubjectClass.COLLECTIVE),
+    }
+    sa, sb, sc = (_subject(period, p) for p in (a, b, c))
+    # Members of two chi bộ of one grassroots committee share a group; another does not.
+    assert sa.quota_group_id == sb.quota_group_id != sc.quota_group_id
+    cells = Subject.objects.filter(period=period, unit__in=[tree.cell_a, tree.cell_b], person=None)
+    assert {s.quota_group.unit_id for s in cells} == {tree.district.pk}
