@@ -24,6 +24,7 @@ say "Compiling translations"
 "$PY" manage.py compilemessages --ignore=.venv -v0
 say "Seeding demo data"
 "$PY" manage.py seed_demo
+"$PY" manage.py seed_demo_period
 
 # Job control: each background process gets its own process group (pgid = its pid),
 # so a Ctrl-C on the terminal reaches only this script, and cleanup can stop each
