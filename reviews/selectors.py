@@ -19,6 +19,7 @@ from orgunits.selectors import (
 
 from . import rulesets
 from .models import (
+    Circulation,
     LocalRuleSet,
     Milestone,
     Report,
@@ -225,4 +226,11 @@ def unit_reports(user: AnyUser, period: ReviewPeriod, unit: OrgUnit) -> QuerySet
         .filter(subject__period=period, subject__unit=unit)
         .select_related("subject__person", "subject__unit")
         .order_by("subject__person", "subject__person__given_name", "subject__person__full_name")
+    )
+
+
+def current_circulation(period: ReviewPeriod, unit: OrgUnit) -> Circulation | None:
+    """The unit's circulation of drafts in the period, if the secretary has sent them."""
+    return (
+        Circulation.objects.filter(period=period, unit=unit).select_related("circulated_by").first()
     )

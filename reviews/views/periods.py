@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from orgunits.selectors import AnyUser
 from .. import permissions, rulesets, selectors
 from ..exceptions import PeriodAlreadyExists, ReviewError
 from ..forms import CirculationForm, PeriodForm, ScheduleOverrideForm
-from ..models import Circulation, Milestone, ReportStatus, ReviewPeriod
+from ..models import Milestone, ReportStatus, ReviewPeriod
 from ..services import circulation as circulation_services
 from ..services import enrolment as enrolment_services
 from ..services import periods as period_services
@@ -64,19 +65,14 @@ def period_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ruleset_choices() -> list[tuple[str, str]]:
-    loaded = rulesets.load_all()
-    values = loaded.values() if isinstance(loaded, dict) else loaded
-    return [
-        (rs.code, f"{rs.title} ({rs.code}, v{rs.version})")
-        for rs in sorted(values, key=lambda rs: rs.code)
-    ]
+    return [(rs.code, f"{rs.title} ({rs.code}, v{rs.version})") for rs in rulesets.all_rulesets()]
 
 
 def _suggested_ruleset(year: object) -> tuple[int, str] | None:
     try:
         year = int(year)  # type: ignore[call-overload]
         return year, rulesets.ruleset_for_year(year).code
-    except (TypeError, ValueError, KeyError, ReviewError):
+    except (TypeError, ValueError, KeyError):  # RuleSetNotFound is a KeyError
         return None
 
 
@@ -253,9 +249,7 @@ def period_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         # Members see their own report and the drafts circulated to them, not the others'
         # eligibility (which can reveal sick leave or a suspension).
         reports = reports.filter(pk__in=selectors.reports_visible_to(user).values("pk"))
-    circulation = (
-        Circulation.objects.filter(period=period, unit=unit).select_related("circulated_by").first()
-    )
+    circulation = selectors.current_circulation(period, unit)
     can_circulate = permissions.can_circulate(user, period, unit)
     can_edit_schedule = permissions.can_edit_schedule(user, unit)
     context = {
@@ -288,7 +282,7 @@ def period_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return render(request, "reviews/period_unit.html", context)
 
 
-def _form_errors(form) -> str:
+def _form_errors(form: Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 

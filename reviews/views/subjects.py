@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -51,7 +52,7 @@ def _report_of(subject: Subject) -> Report | None:
         return None
 
 
-def _form_errors(form) -> str:
+def _form_errors(form: Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
