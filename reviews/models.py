@@ -37,6 +37,10 @@ class ReviewPeriod(models.Model):
     # The code and version the period ran under: past periods keep their rules.
     ruleset_code = models.CharField(_("rule set"), max_length=64)
     ruleset_version = models.PositiveIntegerField(_("rule set version"))
+    # A copy of the merged parameters and their digest, so later edits of the file leave the
+    # period's rules as they were.
+    ruleset_snapshot = models.JSONField(default=dict, editable=False)
+    ruleset_digest = models.CharField(max_length=64, blank=True, editable=False)
     scope = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="review_periods", verbose_name=_("scope")
     )
@@ -79,6 +83,8 @@ class LocalRuleSet(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     ruleset_code = models.CharField(_("rule set"), max_length=64)
     ruleset_version = models.PositiveIntegerField(_("rule set version"))
+    ruleset_snapshot = models.JSONField(default=dict, editable=False)
+    ruleset_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -35,21 +35,43 @@ ROLE_CODENAMES = ["run_review", "appraise", "decide", "administer"]
 
 
 def ruleset_for_unit(period: ReviewPeriod, unit: OrgUnit) -> rulesets.RuleSet:
-    """The rule set that applies at a unit: the nearest local variant, else the period's."""
-    locals_by_path = _local_rules(period.pk)
+    """The rule set that applies at a unit: the nearest local variant, else the period's —
+    as stored when they were attached, not as the files read today."""
+    locals_by_path = _local_rules(period)
     path = unit.path
     while path:
-        code = locals_by_path.get(path)
-        if code:
-            return rulesets.get_ruleset(code)
+        local = locals_by_path.get(path)
+        if local:
+            return _stored(*local)
         path = path[: -OrgUnit.steplen]
-    return rulesets.get_ruleset(period.ruleset_code)
+    return _stored(period.ruleset_code, period.ruleset_snapshot, period.ruleset_digest)
 
 
-def _local_rules(period_id: int) -> dict[str, str]:
-    return dict(
-        LocalRuleSet.objects.filter(period_id=period_id).values_list("unit__path", "ruleset_code")
-    )
+def _stored(code: str, snapshot: dict, digest: str) -> rulesets.RuleSet:
+    # Periods created before snapshots existed fall back to the shipped file.
+    if snapshot and digest:
+        return rulesets.from_snapshot(snapshot, digest)
+    return rulesets.get_ruleset(code)
+
+
+def _local_rules(period: ReviewPeriod) -> dict[str, tuple[str, dict, str]]:
+    # Read once per period instance: enrolment and appraisal ask for every subject.
+    cached = getattr(period, "_local_rules_cache", None)
+    if cached is None:
+        cached = {
+            path: (code, snapshot, digest)
+            for path, code, snapshot, digest in LocalRuleSet.objects.filter(
+                period_id=period.pk
+            ).values_list("unit__path", "ruleset_code", "ruleset_snapshot", "ruleset_digest")
+        }
+        period._local_rules_cache = cached
+    return cached
+
+
+def forget_local_rules(period: ReviewPeriod) -> None:
+    """Drop the cached local variants after attaching one."""
+    if hasattr(period, "_local_rules_cache"):
+        del period._local_rules_cache
 
 
 def work_calendar() -> WorkCalendar:

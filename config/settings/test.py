@@ -26,3 +26,5 @@ LOGGING = {
     # Expected 403/404/409 answers of the permission and conflict tests are not news.
     "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
+# Several test runs on one machine (e.g. a developer and CI) can keep separate databases.
+DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DB_NAME", default=None)}

@@ -5,7 +5,10 @@ Code implements each kind of rule once and reads its parameters from here; see d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from .describe import describe
 from .loader import check_all, deep_merge, default_directory, load_all, load_ruleset_file
@@ -34,6 +37,7 @@ from .model import (
     SubjectClass,
     VoteRule,
 )
+from .sections import build_ruleset
 
 __all__ = [
     "Band",
@@ -94,6 +98,23 @@ def get_ruleset(code: str) -> RuleSet:
         return _shipped()[code]
     except KeyError:
         raise RuleSetNotFound(f'Không có bộ quy tắc "{code}" / no rule set "{code}"') from None
+
+
+_SNAPSHOTS: dict[str, RuleSet] = {}
+
+
+def from_snapshot(data: Mapping[str, Any], digest: str) -> RuleSet:
+    """The rule set a period stored when it was created (its `data`), rebuilt and validated
+    once per content digest; later edits of the file do not change it."""
+    found = _SNAPSHOTS.get(digest)
+    if found is None:
+        found = build_ruleset(
+            data,
+            source=Path("snapshot"),
+            file=f"snapshot {data.get('code')} v{data.get('version')}",
+        )
+        _SNAPSHOTS[digest] = found
+    return found
 
 
 def default_ruleset() -> RuleSet:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 LEVEL_CODES: tuple[str, ...] = ("HTXS", "HTT", "HT", "KHT")
 SUBJECT_CLASSES: tuple[str, ...] = (
@@ -345,6 +346,9 @@ class RuleSet:
     manifestations: tuple[ManifestationGroup, ...]
     notes: Mapping[str, Note]
     overrides: tuple[str, ...] = ()  # dotted keys a local variant sets over its parent
+    # The merged parameters as read: a review period keeps a copy, so the rules it ran under
+    # survive later edits of the file (see snapshot / from_snapshot).
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RuleSet):

@@ -641,6 +641,7 @@ def build_ruleset(
         manifestations=manifestations,
         notes=MappingProxyType(notes),
         overrides=overrides,
+        data=MappingProxyType(json.loads(canonical)),
     )
 
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from orgunits.models import OrgUnit
 
-from .. import rulesets
+from .. import rulesets, selectors
 from ..exceptions import LocalRuleSetMismatch, PeriodAlreadyExists, RuleSetNotFound
 from ..models import LocalRuleSet, PeriodStatus, ReviewPeriod, ScheduleOverride
 
@@ -46,6 +46,8 @@ def create_period(
                 opens_on=opens_on,
                 ruleset_code=ruleset.code,
                 ruleset_version=ruleset.version,
+                ruleset_snapshot=dict(ruleset.data),
+                ruleset_digest=ruleset.digest,
                 created_by=created_by,
                 status=PeriodStatus.OPEN,
             )
@@ -63,10 +65,16 @@ def set_local_ruleset(*, period: ReviewPeriod, unit: OrgUnit, ruleset_code: str)
         raise LocalRuleSetMismatch(
             f"Bộ quy tắc «{variant.code}» không kế thừa «{period.ruleset_code}» của kỳ này."
         )
+    selectors.forget_local_rules(period)
     local, _ = LocalRuleSet.objects.update_or_create(
         period=period,
         unit=unit,
-        defaults={"ruleset_code": variant.code, "ruleset_version": variant.version},
+        defaults={
+            "ruleset_code": variant.code,
+            "ruleset_version": variant.version,
+            "ruleset_snapshot": dict(variant.data),
+            "ruleset_digest": variant.digest,
+        },
     )
     return local
 

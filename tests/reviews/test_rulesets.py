@@ -622,3 +622,18 @@ def test_ruleset_equality_is_by_code_version_and_content():
     assert isinstance(ruleset, RuleSet)
     assert ruleset == load_ruleset_file(SHIPPED / f"{CENTRAL}.toml")
     assert ruleset != get_ruleset("thanhhoa-qd366")
+
+
+def test_ruleset_for_unit_does_keep_the_rules_a_period_was_created_under(period, monkeypatch):
+    from reviews import rulesets, selectors
+
+    stored = selectors.ruleset_for_unit(period, period.scope)
+
+    def edited_file(code):
+        raise AssertionError("the period must not re-read the shipped file")
+
+    monkeypatch.setattr(rulesets, "get_ruleset", edited_file)
+    again = selectors.ruleset_for_unit(period, period.scope)
+    assert again == stored
+    assert again.quota.ratio == stored.quota.ratio
+    assert period.ruleset_digest == stored.digest
