@@ -137,7 +137,7 @@ def people_visible_to(user: AnyUser) -> QuerySet[Person]:
 def scope_roots(user: AnyUser) -> list[OrgUnit]:
     """The top units of the user's scope, for the dashboard, with a role label each."""
     if user.is_superuser:
-        return list(OrgUnit.get_root_nodes())
+        return list(OrgUnit.objects.get_root_nodes())
     paths = _outermost(p for ps in role_paths(user).values() for p in ps)
     return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
 

@@ -30,3 +30,11 @@ def nfc_lines(value: str | None) -> str:
         return ""
     lines = str(value).replace("\r", "").split("\n")
     return "\n".join(nfc(line) for line in lines).strip("\n")
+
+
+def vn_decimal(value) -> str:
+    """A number the Vietnamese way: no trailing zeros, a decimal comma ("1", "1,5")."""
+    text = f"{value:f}" if not isinstance(value, str) else value
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")

@@ -1,0 +1,92 @@
+"""Errors of the ratings app: each is a rule that refused a change; messages are shown."""
+
+
+class RatingError(Exception):
+    """Base class: the message is safe to show to the user (Vietnamese)."""
+
+
+class MeetingNotEditable(RatingError):
+    pass
+
+
+class NotConvened(RatingError):
+    pass
+
+
+class QuorumNotMet(RatingError):
+    pass
+
+
+class RoundNotOpen(RatingError):
+    pass
+
+
+class RoundNotClosed(RatingError):
+    """No per-choice figure exists before a round is closed."""
+
+
+class AnotherRoundOpen(RatingError):
+    pass
+
+
+class NotEligibleToVote(RatingError):
+    pass
+
+
+class AlreadyVoted(RatingError):
+    pass
+
+
+class InvalidBallot(RatingError):
+    pass
+
+
+class BallotInvariantBroken(RatingError):
+    """The number of ballots differs from the number of participations."""
+
+
+class NotCountingCommittee(RatingError):
+    pass
+
+
+class PaperEntryInvalid(RatingError):
+    pass
+
+
+class PaperEntriesDisagree(RatingError):
+    def __init__(self, differences: list[str]):
+        super().__init__("Hai lần nhập của tổ kiểm phiếu không khớp: " + "; ".join(differences))
+        self.differences = differences
+
+
+class NoCandidates(RatingError):
+    pass
+
+
+class ChangeReasonRequired(RatingError):
+    pass
+
+
+class QuotaExceeded(RatingError):
+    """R-Q1: the decision would put more HTXS in a group than its cap."""
+
+    def __init__(self, message: str, steps: list[str]):
+        super().__init__(message)
+        self.steps = steps
+
+
+class NothingToDecide(RatingError):
+    pass
+
+
+class DecisionLocked(RatingError):
+    pass
+
+
+class NotEligibleForRating(RatingError):
+    pass
+
+
+class LinkageViolated(RatingError):
+    """R-L1 / R-L2: a head above their collective, a leadership collective above its
+    organisation."""

@@ -1,0 +1,90 @@
+"""Forms of the appraisal, quota, decision and discipline pages: shape only, no rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgunits.models import OrgUnit
+
+from .models import DisciplineForm
+
+LEVEL_CHOICES = [
+    ("HTXS", _("HTXS – completed tasks excellently")),
+    ("HTT", _("HTT – completed tasks well")),
+    ("HT", _("HT – completed tasks")),
+    ("KHT", _("KHT – did not complete tasks")),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ChangeLevelForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason (required)")}),
+    )
+
+
+class DecideForm(forms.Form):
+    number = forms.CharField(label=_("Decision number"), max_length=64, required=False)
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_on"].initial = timezone.localdate()
+
+
+class QuotaExceptionForm(forms.Form):
+    extra_htxs = forms.IntegerField(
+        label=_("Additional HTXS allowed"), min_value=1, max_value=1000, initial=1
+    )
+    reason = forms.CharField(
+        label=_("Reason (the group's outstanding results)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CancelDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DisciplineRecordForm(forms.Form):
+    violation_date = forms.DateField(label=_("Date of the violation"), widget=DateInput())
+    decision_date = forms.DateField(
+        label=_("Date of the disciplinary decision"), widget=DateInput()
+    )
+    form = forms.ChoiceField(label=_("Form of discipline"), choices=DisciplineForm.choices)
+    unit_at_time = forms.ModelChoiceField(
+        label=_("Unit at the time of the violation"), queryset=OrgUnit.objects.none()
+    )
+    is_corruption = forms.BooleanField(label=_("Corruption case"), required=False)
+    self_detected_remedied = forms.BooleanField(
+        label=_("Self-detected and consequences remedied"), required=False
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit_at_time"].queryset = units.order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        violated, decided = data.get("violation_date"), data.get("decision_date")
+        if violated and decided and decided < violated:
+            self.add_error("decision_date", _("The decision cannot precede the violation."))
+        return data

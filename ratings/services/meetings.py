@@ -1,0 +1,230 @@
+"""Meetings: creation with the convened list, attendance, the agenda in order, conclusions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+
+from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
+from orgunits.text import nfc, nfc_lines, vn_decimal
+from reviews import selectors as review_selectors
+from reviews.models import ReviewPeriod, Subject, Suggestion
+
+from ..exceptions import MeetingNotEditable, NotConvened
+from ..models import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
+from ..tally import VoteRule, quorum_met
+
+# R-L3: the collective first, then the head, the deputies, the members.
+ROLE_RANK = {
+    MembershipRole.HEAD: 0,
+    MembershipRole.SECRETARY: 0,
+    MembershipRole.DEPUTY_HEAD: 1,
+    MembershipRole.DEPUTY_SECRETARY: 1,
+    MembershipRole.COMMITTEE_MEMBER: 2,
+}
+
+
+def suggested_kind(period: ReviewPeriod, unit: OrgUnit) -> str:
+    """The meeting kind the rule set suggests for the unit (local rule on staff counts)."""
+    if unit.kind in (UnitKind.PARTY_CELL, UnitKind.GRASSROOTS_CELL):
+        return MeetingKind.PARTY_CELL
+    if unit.kind == UnitKind.LEADERSHIP_COLLECTIVE:
+        return MeetingKind.LEADERSHIP_COLLECTIVE
+    threshold = review_selectors.ruleset_for_unit(period, unit).meeting
+    limit = threshold.key_cadre_conference_staff_threshold
+    if limit and unit.staff_count >= limit:
+        return MeetingKind.KEY_CADRE_CONFERENCE
+    return MeetingKind.FULL_STAFF_CONFERENCE
+
+
+@transaction.atomic
+def create_meeting(
+    *,
+    period: ReviewPeriod,
+    unit: OrgUnit,
+    chair: AbstractBaseUser,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    duration_days: Decimal,
+    kind: str | None = None,
+    title: str = "",
+    location: str = "",
+) -> Meeting:
+    """Create the meeting, convene the unit's current members and build the agenda."""
+    meeting = Meeting.objects.create(
+        period=period,
+        unit=unit,
+        kind=kind or suggested_kind(period, unit),
+        title=nfc(title) or f"Hội nghị kiểm điểm {period.year} – {unit.name}",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        duration_days=duration_days,
+        location=nfc(location),
+        chair=chair,
+    )
+    people = (
+        Membership.objects.filter(unit=unit)
+        .filter(Q(end_date=None) | Q(end_date__gte=starts_on))
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    Attendance.objects.bulk_create(
+        [Attendance(meeting=meeting, person_id=pk) for pk in sorted(set(people))]
+    )
+    build_agenda(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
+    """(Re)build the agenda in the required order (R-L3), keeping conclusions already written."""
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    # Names are ordered by PostgreSQL's Vietnamese collation (Python's code-point order puts
+    # Ánh, Đạt and Ơn after Yến); the stable sort below then only groups by role.
+    subjects = list(
+        Subject.objects.filter(period=meeting.period, unit=meeting.unit)
+        .select_related("person")
+        .order_by("person__given_name", "person__full_name", "person__code", "pk")
+    )
+    ranks: dict[int, int] = {}
+    current = Membership.objects.filter(unit=meeting.unit).filter(
+        Q(end_date=None) | Q(end_date__gte=meeting.starts_on)
+    )
+    for person_id, role in current.values_list("person_id", "role"):
+        ranks[person_id] = min(ranks.get(person_id, 3), ROLE_RANK.get(role, 3))
+    subjects.sort(key=lambda s: (s.person_id is not None, ranks.get(s.person_id, 3)))
+    conclusions = dict(meeting.agenda.values_list("subject_id", "conclusion"))
+    meeting.agenda.all().delete()
+    return AgendaItem.objects.bulk_create(
+        [
+            AgendaItem(
+                meeting=meeting,
+                subject=subject,
+                position=index,
+                conclusion=conclusions.get(subject.pk, ""),
+            )
+            for index, subject in enumerate(subjects, start=1)
+        ]
+    )
+
+
+@transaction.atomic
+def set_attendance(
+    *, meeting: Meeting, person: Person, present: bool, absence_reason: str = ""
+) -> Attendance:
+    """Mark a convened person present, or absent with a reason."""
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    attendance = Attendance.objects.filter(meeting=meeting, person=person).first()
+    if attendance is None:
+        raise NotConvened(f"{person.full_name} không có trong danh sách triệu tập.")
+    reason = nfc(absence_reason)
+    if not present and not reason:
+        raise NotConvened(f"Cần ghi lý do vắng mặt của {person.full_name}.")
+    attendance.present = present
+    attendance.absence_reason = "" if present else reason
+    attendance.save(update_fields=["present", "absence_reason"])
+    return attendance
+
+
+@transaction.atomic
+def set_counting_committee(*, meeting: Meeting, people: list[Person]) -> None:
+    """Name the vote-counting committee (tổ kiểm phiếu) among those convened."""
+    ids = {p.pk for p in people}
+    convened = set(meeting.attendance.values_list("person_id", flat=True))
+    if not ids <= convened:
+        raise NotConvened("Thành viên tổ kiểm phiếu phải có trong danh sách triệu tập.")
+    meeting.attendance.update(is_counting_member=False)
+    meeting.attendance.filter(person_id__in=ids).update(is_counting_member=True)
+
+
+@transaction.atomic
+def conclude_item(*, item: AgendaItem, conclusion: str) -> AgendaItem:
+    """Record the chair's conclusion on one agenda item."""
+    if item.meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    item.conclusion = nfc_lines(conclusion)
+    item.save(update_fields=["conclusion"])
+    return item
+
+
+@transaction.atomic
+def start_meeting(*, meeting: Meeting) -> Meeting:
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    meeting.status = MeetingStatus.IN_PROGRESS
+    meeting.save(update_fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def close_meeting(*, meeting: Meeting) -> Meeting:
+    meeting.status = MeetingStatus.CLOSED
+    meeting.save(update_fields=["status"])
+    return meeting
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    code: str
+    ok: bool
+    message: str
+
+
+def vote_rule_for(meeting: Meeting) -> VoteRule:
+    vote = review_selectors.ruleset_for_unit(meeting.period, meeting.unit).vote
+    return VoteRule(
+        rule=vote.rule,
+        base=vote.base,
+        threshold=vote.threshold,
+        strict=vote.strict,
+        quorum=vote.quorum,
+        min_voters_for_counts=vote.min_voters_for_counts,
+        allow_revote=vote.allow_revote,
+    )
+
+
+def meeting_checks(meeting: Meeting) -> list[MeetingCheck]:
+    """Quorum and minimum length against the rule set, each with its reason in Vietnamese."""
+    ruleset = review_selectors.ruleset_for_unit(meeting.period, meeting.unit)
+    convened = meeting.attendance.count()
+    present = meeting.attendance.filter(present=True).count()
+    rule = vote_rule_for(meeting)
+    checks = [
+        MeetingCheck(
+            "quorum",
+            quorum_met(rule, convened=convened, present=present),
+            f"Có mặt {present}/{convened}; cần ít nhất {float(rule.quorum) * 100:g}% số được "
+            "triệu tập.",
+        )
+    ]
+    has_suggestions = Suggestion.objects.filter(
+        subject__period=meeting.period, subject__unit=meeting.unit
+    ).exists()
+    minimum = (
+        ruleset.meeting.min_days_with_suggestions if has_suggestions else ruleset.meeting.min_days
+    )
+    checks.append(
+        MeetingCheck(
+            "duration",
+            meeting.duration_days >= minimum,
+            f"Thời lượng {vn_decimal(meeting.duration_days)} ngày; tối thiểu "
+            f"{vn_decimal(minimum)} ngày" + (" (có gợi ý kiểm điểm)." if has_suggestions else "."),
+        )
+    )
+    suggested = suggested_kind(meeting.period, meeting.unit)
+    if suggested != meeting.kind:
+        checks.append(
+            MeetingCheck(
+                "kind",
+                False,
+                f"Bộ quy tắc gợi ý hình thức «{MeetingKind(suggested).label}» cho đơn vị này.",
+            )
+        )
+    return checks

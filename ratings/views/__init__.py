@@ -1,0 +1,1 @@
+"""Views of the ratings app: meetings, and ballot rounds."""

@@ -1,0 +1,160 @@
+"""The chair's journey: the chair creates the meeting, marks attendance, prepares and opens a
+round; five voters vote from five browsers; the chair's console counts 0 → 5 and shows nothing
+else; the chair closes; the proposed levels appear with their computation; the counting minutes
+download and carry the figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from orgunits.models import MembershipRole
+from ratings.models import Meeting, Participation
+from reviews.services import enrolment
+
+from ..factories import MembershipFactory, PersonFactory, UserFactory
+from .conftest import ARTIFACTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VOTERS = 5
+# Four voters choose HTT for everyone, one chooses HTXS: with 6 present and "more than half of
+# those present", HTT (4 > 3) is proposed for every candidate.
+VOTES = ["HTT", "HTT", "HTT", "HTT", "HTXS"]
+LEVEL_TEXT = ["Hoàn thành xuất sắc", "Hoàn thành tốt", "Không hoàn thành", "HTXS", "HTT", "KHT"]
+
+
+@pytest.fixture
+def voters(tree, period, secretary):
+    users = []
+    for index in range(1, VOTERS + 1):
+        user = UserFactory(username=f"voter{index}")
+        person = PersonFactory(user=user)
+        MembershipFactory(person=person, unit=tree.cell_a, role=MembershipRole.PARTY_MEMBER)
+        users.append(user)
+    enrolment.enrol_period(period=period)
+    return users
+
+
+def _vote(browser, live_server, username: str, code: str, screenshot: Path | None = None) -> None:
+    # Voters use their phones.
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    booth = context.new_page()
+    booth.goto(f"{live_server.url}/accounts/login/")
+    booth.fill("input[name=username]", username)
+    booth.fill("input[name=password]", "matkhau-123")
+    booth.click("[data-testid=login-submit]")
+    booth.wait_for_url(f"{live_server.url}/")
+    booth.goto(f"{live_server.url}/meetings/")
+    booth.get_by_test_id("vote-button").click()
+    rows = booth.get_by_test_id("ballot-row")
+    expect(rows.first).to_be_visible()
+    for index in range(rows.count()):
+        rows.nth(index).get_by_test_id(f"choice-{code}").check()
+    if screenshot is not None:
+        booth.screenshot(path=str(screenshot), full_page=True)
+    booth.get_by_test_id("review-button").click()
+    expect(booth.get_by_test_id("review-row").first).to_be_visible()
+    booth.get_by_test_id("confirm-button").click()
+    expect(booth.get_by_test_id("vote-done")).to_be_visible()
+    context.close()
+
+
+def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
+    page,
+    browser,
+    live_server,
+    tree,
+    period,
+    secretary,
+    voters,
+    console_errors,
+    login,
+    screenshot,
+    tmp_path,
+):
+    # The chair creates the meeting from the unit's page.
+    login("secretary")
+    page.goto(f"{live_server.url}/periods/{period.pk}/units/{tree.cell_a.pk}/")
+    page.get_by_test_id("new-meeting-link").click()
+    page.get_by_test_id("meeting-starts_on").fill("2026-12-15")
+    page.get_by_test_id("meeting-ends_on").fill("2026-12-15")
+    page.get_by_test_id("meeting-location").fill("Hội trường thôn Đông")
+    page.get_by_test_id("meeting-submit").click()
+    expect(page.get_by_test_id("meeting-title")).to_be_visible()
+    meeting = Meeting.objects.get()
+
+    # Everyone convened is marked present, row by row.
+    rows = page.get_by_test_id("attendance-row")
+    expect(rows).to_have_count(VOTERS + 1)
+    expect(page.get_by_test_id("check-quorum")).to_have_attribute("data-ok", "false")
+    for index in range(VOTERS + 1):
+        rows.nth(index).get_by_test_id("mark-present").click()
+        expect(rows.nth(index).get_by_test_id("attendance-status")).to_have_attribute(
+            "data-present", "yes"
+        )
+    expect(page.get_by_test_id("check-quorum")).to_have_attribute("data-ok", "true")
+    expect(page.get_by_test_id("check-quorum")).to_contain_text(f"{VOTERS + 1}/{VOTERS + 1}")
+    screenshot("chair-meeting")
+
+    # A secret ballot on the levels is prepared and opened.
+    page.get_by_test_id("round-kind").select_option("rating")
+    page.get_by_test_id("round-mode").select_option("electronic")
+    page.get_by_test_id("round-prepare").click()
+    page.get_by_test_id("round-open").click()
+    count = page.get_by_test_id("participation-count")
+    expect(count).to_contain_text(f"0/{VOTERS + 1}")
+
+    # Five voters, five browsers.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for index, (user, code) in enumerate(zip(voters, VOTES, strict=True)):
+        shot = ARTIFACTS / "voter-ballot-paper.png" if index == 0 else None
+        _vote(browser, live_server, user.username, code, shot)
+    assert Participation.objects.filter(round__meeting=meeting).count() == VOTERS
+
+    # The console, polling, reaches 5 — and shows no level and no per-level figure.
+    expect(count).to_contain_text(f"{VOTERS}/{VOTERS + 1}", timeout=15_000)
+    console_text = page.get_by_test_id("round-console").inner_text()
+    for text in LEVEL_TEXT:
+        assert text not in console_text
+    assert set(re.findall(r"\d+", count.inner_text())) == {str(VOTERS), str(VOTERS + 1)}
+    screenshot("chair-console-open")
+
+    # Closed: the proposed levels appear with their computation.
+    page.get_by_test_id("round-close").click()
+    page.get_by_test_id("results-link").click()
+    results = page.get_by_test_id("result-row")
+    expect(results).to_have_count(VOTERS + 1)
+    for index in range(VOTERS + 1):
+        row = results.nth(index)
+        expect(row).to_have_attribute("data-proposed", "HTT")
+        expect(row.get_by_test_id("result-proposed")).to_contain_text("Hoàn thành tốt nhiệm vụ")
+        expect(row.get_by_test_id("result-count")).to_have_text(["1", "4", "0", "0"])
+        expect(row.get_by_test_id("result-computation")).to_contain_text("HTT: 4 phiếu")
+    expect(page.get_by_test_id("tally-valid")).to_have_text(str(VOTERS))
+    screenshot("chair-results")
+
+    # The counting minutes download, and the figures are in them.
+    with page.expect_download() as download_info:
+        page.get_by_test_id("counting-minutes-pdf").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("bien-ban-kiem-phieu-")
+    pdf = tmp_path / "counting-minutes.pdf"
+    download.save_as(pdf)
+    text = subprocess.run(  # noqa: S603 - a fixed local tool on a file we wrote
+        ["/usr/bin/pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(rf"Số có mặt:\s+{VOTERS + 1}", text)
+    assert re.search(rf"Số phiếu hợp lệ:\s+{VOTERS}", text)
+    assert re.search(rf"Số phiếu thu vào:\s+{VOTERS}", text)
+    for user in [secretary, *voters]:
+        name = re.escape(user.person.full_name)
+        assert re.search(rf"{name}\s+1\s+4\s+0\s+0\s+Hoàn thành tốt nhiệm vụ", text), name
+    assert text.count("HTT: 4 phiếu → đạt") == VOTERS + 1

@@ -1,0 +1,247 @@
+"""Meetings: the agenda order (R-L3), attendance, the checks against the rule set (§6 step 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from orgunits.models import MembershipRole, UnitKind
+from ratings.exceptions import MeetingNotEditable, NotConvened
+from ratings.models import MeetingKind
+from ratings.services import meetings
+from reviews.models import Subject, SubjectClass, Suggestion
+from reviews.services import enrolment, periods
+
+from ..factories import MembershipFactory, OrgUnitFactory, PersonFactory
+from .conftest import ABSENCE_REASON, MEETING_DAY
+
+
+def _member(unit, name, role=MembershipRole.PARTY_MEMBER, **kwargs):
+    person = PersonFactory(full_name=name, **kwargs)
+    MembershipFactory(person=person, unit=unit, role=role)
+    return person
+
+
+def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, period, secretary):
+    unit = tree.cell_a
+    # Given names chosen so Python's code-point order (Ánh, Đạt, Ơn after Yến) is wrong.
+    yen = _member(unit, "Hoàng Thị Yến")
+    dat = _member(unit, "Nguyễn Đức Đạt")
+    deputy = _member(unit, "Lê Văn Vinh", MembershipRole.DEPUTY_SECRETARY)
+    on = _member(unit, "Vũ Văn Ơn")
+    committee = _member(unit, "Đỗ Minh Giang", MembershipRole.COMMITTEE_MEMBER)
+    anh = _member(unit, "Trần Ngọc Ánh")
+    binh = _member(unit, "Bùi Thị Bình")
+    dung = _member(unit, "Phạm Văn Dũng")
+    # A former deputy secretary, now a plain member: the ended role no longer ranks them.
+    former = _member(unit, "Ngô Thị An")
+    MembershipFactory(
+        person=former,
+        unit=unit,
+        role=MembershipRole.DEPUTY_SECRETARY,
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2025, 6, 30),
+    )
+    enrolment.enrol_period(period=period)
+    meeting = meetings.create_meeting(
+        period=period,
+        unit=unit,
+        chair=secretary,
+        starts_on=MEETING_DAY,
+        ends_on=MEETING_DAY,
+        duration_days=Decimal("1.0"),
+    )
+    order = [item.subject for item in meeting.agenda.select_related("subject__person")]
+    assert order[0].subject_class == SubjectClass.COLLECTIVE
+    assert order[0].unit == unit
+    assert [s.person for s in order[1:]] == [
+        secretary.person,
+        deputy,
+        committee,
+        former,  # An
+        anh,
+        binh,
+        dung,
+        dat,  # Đ after D
+        on,  # Ơ after O
+        yen,
+    ]
+    assert [item.position for item in meeting.agenda.all()] == list(range(1, 12))
+
+
+def test_build_agenda_does_keep_conclusions_when_rebuilt(make_meeting):
+    convened = make_meeting(3)
+    item = convened.meeting.agenda.first()
+    meetings.conclude_item(item=item, conclusion="Tập thể  hoàn thành\r\n tốt nhiệm vụ.")
+    meetings.build_agenda(meeting=convened.meeting)
+    item = convened.meeting.agenda.get(subject=item.subject)
+    assert item.conclusion == "Tập thể hoàn thành\ntốt nhiệm vụ."
+
+
+def test_build_agenda_rejects_change_when_meeting_closed(make_meeting):
+    convened = make_meeting(2)
+    meetings.close_meeting(meeting=convened.meeting)
+    with pytest.raises(MeetingNotEditable):
+        meetings.build_agenda(meeting=convened.meeting)
+    with pytest.raises(MeetingNotEditable):
+        meetings.set_attendance(meeting=convened.meeting, person=convened.people[0], present=True)
+
+
+def test_create_meeting_does_convene_current_members_when_created(tree, period, secretary):
+    current = _member(tree.cell_a, "Lê Thị Hà")
+    gone = PersonFactory()
+    MembershipFactory(person=gone, unit=tree.cell_a, end_date=dt.date(2026, 6, 30))
+    _member(tree.cell_b, "Phạm Văn Hùng")
+    meeting = meetings.create_meeting(
+        period=period,
+        unit=tree.cell_a,
+        chair=secretary,
+        starts_on=MEETING_DAY,
+        ends_on=MEETING_DAY,
+        duration_days=Decimal("1.0"),
+    )
+    convened = set(meeting.attendance.values_list("person_id", flat=True))
+    assert convened == {secretary.person.pk, current.pk}
+    assert meeting.kind == MeetingKind.PARTY_CELL
+    assert meeting.title == "Hội nghị kiểm điểm 2026 – Chi bộ thôn Đông"
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+
+def test_set_attendance_rejects_absence_when_no_reason(make_meeting):
+    convened = make_meeting(2)
+    person = convened.people[1]
+    with pytest.raises(NotConvened, match="lý do vắng mặt"):
+        meetings.set_attendance(
+            meeting=convened.meeting, person=person, present=False, absence_reason="  "
+        )
+    attendance = meetings.set_attendance(
+        meeting=convened.meeting, person=person, present=False, absence_reason=" Ốm  đau "
+    )
+    assert (attendance.present, attendance.absence_reason) == (False, "Ốm đau")
+    attendance = meetings.set_attendance(meeting=convened.meeting, person=person, present=True)
+    assert (attendance.present, attendance.absence_reason) == (True, "")
+
+
+def test_set_attendance_rejects_person_when_not_convened(make_meeting, outsider):
+    convened = make_meeting(2)
+    with pytest.raises(NotConvened, match="không có trong danh sách triệu tập"):
+        meetings.set_attendance(meeting=convened.meeting, person=outsider.person, present=True)
+
+
+def test_set_counting_committee_rejects_person_when_not_convened(make_meeting, outsider):
+    convened = make_meeting(3)
+    with pytest.raises(NotConvened):
+        meetings.set_counting_committee(
+            meeting=convened.meeting, people=[convened.people[1], outsider.person]
+        )
+    meetings.set_counting_committee(meeting=convened.meeting, people=convened.people[1:])
+    meetings.set_counting_committee(meeting=convened.meeting, people=[convened.people[2]])
+    committee = convened.meeting.attendance.filter(is_counting_member=True)
+    assert list(committee.values_list("person_id", flat=True)) == [convened.people[2].pk]
+
+
+# -- checks against the rule set -----------------------------------------------------------------
+
+
+def _check(meeting, code):
+    return next(c for c in meetings.meeting_checks(meeting) if c.code == code)
+
+
+@pytest.mark.parametrize(("present", "ok"), [(2, True), (1, False)])
+def test_meeting_checks_does_report_quorum_when_half_present(make_meeting, present, ok):
+    convened = make_meeting(4, present=present)
+    check = _check(convened.meeting, "quorum")
+    assert check.ok is ok
+    assert f"Có mặt {present}/4" in check.message
+    assert "50%" in check.message
+
+
+@pytest.mark.parametrize(("days", "ok"), [("1.0", True), ("0.5", False)])
+def test_meeting_checks_does_compare_duration_when_central_rule_set(make_meeting, days, ok):
+    convened = make_meeting(2, duration_days=Decimal(days))
+    check = _check(convened.meeting, "duration")
+    assert check.ok is ok
+    assert "tối thiểu 1 ngày" in check.message
+    assert {c.code for c in meetings.meeting_checks(convened.meeting)} == {"quorum", "duration"}
+
+
+@pytest.mark.parametrize(
+    ("days", "suggestions", "ok", "minimum"),
+    [
+        ("1.0", False, False, "1,5"),
+        ("1.5", False, True, "1,5"),
+        ("1.5", True, False, "2"),
+        ("2.0", True, True, "2"),
+    ],
+)
+def test_meeting_checks_does_require_longer_meeting_when_local_rule_with_suggestions(
+    make_meeting, tree, org_officer, days, suggestions, ok, minimum
+):
+    convened = make_meeting(2, duration_days=Decimal(days))
+    periods.set_local_ruleset(
+        period=convened.period, unit=tree.cell_a, ruleset_code="thanhhoa-qd366"
+    )
+    if suggestions:
+        subject = Subject.objects.get(
+            period=convened.period, person=convened.people[1], unit=tree.cell_a
+        )
+        Suggestion.objects.create(
+            subject=subject,
+            issuing_unit=tree.district,
+            issued_by=org_officer,
+            text="Làm rõ trách nhiệm trong việc chậm triển khai nghị quyết.",
+        )
+    check = _check(convened.meeting, "duration")
+    assert check.ok is ok
+    assert f"tối thiểu {minimum} ngày" in check.message
+    assert ("có gợi ý kiểm điểm" in check.message) is suggestions
+
+
+def test_meeting_checks_does_flag_kind_when_rule_set_suggests_another(make_meeting):
+    convened = make_meeting(2, kind=MeetingKind.FULL_STAFF_CONFERENCE)
+    check = _check(convened.meeting, "kind")
+    assert check.ok is False
+    assert "Party cell meeting" in check.message or "chi bộ" in check.message.lower()
+
+
+# -- the meeting kind the rule set suggests -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("staff", "local", "expected"),
+    [
+        (75, True, MeetingKind.KEY_CADRE_CONFERENCE),
+        (70, True, MeetingKind.KEY_CADRE_CONFERENCE),
+        (69, True, MeetingKind.FULL_STAFF_CONFERENCE),
+        (75, False, MeetingKind.FULL_STAFF_CONFERENCE),  # central rule set: local rule off
+    ],
+)
+def test_suggested_kind_does_pick_key_cadre_conference_when_70_staff_and_local_rule(
+    tree, period, staff, local, expected
+):
+    agency = OrgUnitFactory(
+        code="T01-SYT",
+        name="Sở Y tế",
+        kind=UnitKind.AGENCY,
+        staff_count=staff,
+        parent=tree.province,
+    )
+    if local:
+        periods.set_local_ruleset(period=period, unit=agency, ruleset_code="thanhhoa-qd366")
+    assert meetings.suggested_kind(period, agency) == expected
+
+
+def test_suggested_kind_does_follow_unit_kind_when_cell_or_leadership(tree, period, leadership):
+    assert meetings.suggested_kind(period, tree.cell_a) == MeetingKind.PARTY_CELL
+    assert meetings.suggested_kind(period, leadership) == MeetingKind.LEADERSHIP_COLLECTIVE
+
+
+def test_meeting_checks_does_accept_absent_with_reason_when_counting_present(make_meeting):
+    convened = make_meeting(3, present=2)
+    absent = convened.meeting.attendance.get(person=convened.people[2])
+    assert (absent.present, absent.absence_reason) == (False, ABSENCE_REASON)
+    assert _check(convened.meeting, "quorum").ok
