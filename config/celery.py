@@ -1,8 +1,13 @@
 """Celery application.
 
-The broker comes from CELERY_BROKER_URL. When it is empty, tasks run eagerly in the calling
-process (settings.CELERY_TASK_ALWAYS_EAGER), which keeps a laptop or a unit test working without
-Redis; production always sets a broker.
+The broker comes from CELERY_BROKER_URL (Redis). When it is empty, tasks run eagerly in the
+calling process (settings.CELERY_TASK_ALWAYS_EAGER), which keeps a laptop or a unit test working
+without Redis; production always sets a broker. Every CELERY_* setting lives in
+config/settings/base.py with the reason for its value; docs/background-jobs.md explains the whole
+design (queues, late acknowledgement per idempotent task, visibility timeout, the outbox).
+
+Run workers with `celery -A config worker` (all queues) or one per queue (`-Q documents`,
+`-Q reminders,celery`) and exactly one `celery -A config beat` (database scheduler).
 """
 
 import os

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "orgunits",
+    "documents",
+    "notifications",
     "reviews",
     "ratings",
 ]
@@ -68,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -140,18 +144,60 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Celery: an empty broker URL means "run tasks in-process" (documented in README).
+# Celery (docs/background-jobs.md). An empty broker URL means "run tasks in-process"
+# (CELERY_TASK_ALWAYS_EAGER) — for a laptop without Redis, never in production (README).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# JSON only: a message can never carry a pickled object to execute.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
+# Exactly one beat, reading its schedule from the database (rows made by a data migration).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_SOFT_TIME_LIMIT = 300
-CELERY_TASK_TIME_LIMIT = 360
+# The longest task (a large PDF) stays under the hard limit; the soft limit lets it clean up.
+CELERY_TASK_SOFT_TIME_LIMIT = 540
+CELERY_TASK_TIME_LIMIT = 600
+# Redis gives an unacknowledged message to another worker after `visibility_timeout`: it must
+# exceed the hard time limit by far, or a slow late-acknowledged task would run twice at once.
+# It is also how long a message waits after its worker was killed outright, which is why no
+# task uses a long countdown or ETA (beat reads the calendar from the database instead).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 3,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+# A web request must not hang on a dead broker: give up after ~1 s and use the outbox.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Late acknowledgement and requeue-on-loss are per task (idempotent tasks only), not here.
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# One message at a time per process: with late acks a prefetched message would wait behind a
+# long task while another worker sits idle.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# "documents": interactive PDFs, someone is waiting; "reminders": bulk fan-out; "celery": the
+# rest (outbox flush). Workers consume all three unless started with -Q.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("documents"), Queue("reminders")]
+CELERY_TASK_ROUTES = {
+    "documents.tasks.*": {"queue": "documents"},
+    "reviews.tasks.send_deadline_reminders": {"queue": "reminders"},
+    "reviews.tasks.remind_batch": {"queue": "reminders"},
+    "notifications.tasks.send_digests": {"queue": "reminders"},
+}
+# The fault tests' probe task refuses to run unless this is set (tests/notifications).
+KIEMDIEM_FAULT_TEST_TASKS = env.bool("KIEMDIEM_FAULT_TEST_TASKS", default=False)
+# Absolute links in e-mails.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 
 # Roster uploads: an organisation's list fits well below this.
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
