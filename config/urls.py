@@ -6,6 +6,9 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("orgunits.urls")),
     path("", include("reviews.urls")),
+    path("", include("notifications.urls")),
+    path("", include("ratings.urls")),
+    path("", include("documents.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

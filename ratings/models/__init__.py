@@ -1,0 +1,55 @@
+"""Models of the ratings app, one module per subject: meetings, ballots, appraisal."""
+
+from .appraisal import (
+    Decision,
+    DecisionStatus,
+    DisciplineForm,
+    DisciplineRecord,
+    QuotaException,
+    Rating,
+    RatingStatus,
+    StateRating,
+)
+from .ballots import (
+    Ballot,
+    BallotRound,
+    Candidate,
+    CandidateResult,
+    PaperEntry,
+    Participation,
+    RoundKind,
+    RoundMode,
+    RoundStatus,
+    RoundTally,
+)
+from .history import DossierArchive, HistoricalLevel, SummaryNarrative
+from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
+
+__all__ = [
+    "AgendaItem",
+    "Attendance",
+    "Ballot",
+    "BallotRound",
+    "Candidate",
+    "CandidateResult",
+    "Decision",
+    "DecisionStatus",
+    "DisciplineForm",
+    "DisciplineRecord",
+    "DossierArchive",
+    "HistoricalLevel",
+    "Meeting",
+    "MeetingKind",
+    "MeetingStatus",
+    "PaperEntry",
+    "Participation",
+    "QuotaException",
+    "Rating",
+    "RatingStatus",
+    "RoundKind",
+    "RoundMode",
+    "RoundStatus",
+    "RoundTally",
+    "StateRating",
+    "SummaryNarrative",
+]

@@ -1,0 +1,379 @@
+"""Summary reports of a subtree (page, Excel, CSV, PDF, the officer's text), the personal
+dossier, and the import of historical levels.
+
+Who may do what is answered by the `can_*` functions below (403); visibility comes from the
+selectors (404). They live here rather than in ratings/permissions.py for now because that
+module was being changed by another piece of work at the same time.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path, PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orgunits import selectors as unit_selectors
+from orgunits.models import Membership, OrgUnit, Person
+from orgunits.selectors import AnyUser, has_role_on
+from reviews import selectors as review_selectors
+from reviews.models import ReviewPeriod
+
+from .. import exports, history_import, summary
+from ..models import DossierArchive, SummaryNarrative
+
+SUMMARY_ROLES = ["run_review", "appraise", "decide", "administer"]
+DOSSIER_ROLES = ["appraise", "decide", "administer"]
+HISTORY_ROLES = ["appraise", "administer"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_DIR = "history-uploads"
+SESSION_KEY = "history_upload"
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(xlsx|csv)")
+
+
+def can_view_summary(user: AnyUser, unit: OrgUnit) -> bool:
+    """Those who run, appraise, decide or administer the unit see its summary."""
+    return has_role_on(user, unit, SUMMARY_ROLES)
+
+
+def can_view_dossier(user: AnyUser, person: Person) -> bool:
+    """The person themselves, and appraisers / deciders / administrators of a unit where the
+    person is a member."""
+    if user.is_authenticated and person.user_id == user.pk:
+        return True
+    paths = Membership.objects.filter(person=person).values_list("unit__path", flat=True)
+    return any(has_role_on(user, OrgUnit(path=path), DOSSIER_ROLES) for path in paths)
+
+
+def can_import_history(user: AnyUser, unit: OrgUnit) -> bool:
+    return has_role_on(user, unit, HISTORY_ROLES)
+
+
+class NarrativeForm(forms.ModelForm):
+    class Meta:
+        model = SummaryNarrative
+        fields = ["place", "section_2", "section_3"]
+        labels = {
+            "place": gettext_lazy("Place (in the document's date line)"),
+            "section_2": gettext_lazy("II. Organisation of the review"),
+            "section_3": gettext_lazy("III. General assessment"),
+        }
+        widgets = {
+            "section_2": forms.Textarea(attrs={"rows": 6, "data-testid": "narrative-section-2"}),
+            "section_3": forms.Textarea(attrs={"rows": 6, "data-testid": "narrative-section-3"}),
+        }
+
+
+class HistoryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File of historical levels (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,.csv", "data-testid": "history-file"}
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() not in (".xlsx", ".csv"):
+            raise forms.ValidationError("Chỉ nhận tệp .xlsx hoặc .csv.", code="file_type")
+        limit = getattr(settings, "ROSTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024) * 4
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Tệp quá lớn ({filesizeformat(upload.size)}); tối đa {filesizeformat(limit)}.",
+                code="file_size",
+            )
+        return upload
+
+
+# --- The summary ------------------------------------------------------------------------------
+
+
+def _scope(request: HttpRequest, pk: int, unit_pk: int) -> tuple[ReviewPeriod, OrgUnit]:
+    """The period and unit if the user may see both (else 404) and the summary (else 403)."""
+    period = review_selectors.get_period_for_user(request.user, pk)
+    unit = unit_selectors.get_unit_for_user(request.user, unit_pk)
+    if not unit.path.startswith(period.scope.path):
+        raise Http404
+    if not can_view_summary(request.user, unit):
+        raise PermissionDenied
+    return period, unit
+
+
+@login_required
+@require_GET
+def reports_index(request: HttpRequest) -> HttpResponse:
+    """The summaries the user can open: each period × the top units of their roles in it."""
+    user = request.user
+    roots = [
+        r
+        for r in unit_selectors.scope_roots(user)
+        if user.is_superuser or can_view_summary(user, r)
+    ]
+    entries = []
+    for period in review_selectors.periods_visible_to(user).select_related("scope"):
+        for root in roots:
+            if root.path.startswith(period.scope.path):
+                entries.append((period, root))
+            elif period.scope.path.startswith(root.path):
+                entries.append((period, period.scope))
+    return render(request, "ratings/summary_index.html", {"entries": entries})
+
+
+@login_required
+@require_GET
+def summary_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    period, unit = _scope(request, pk, unit_pk)
+    result = summary.summary(period, unit)
+    context = {
+        "period": period,
+        "unit": unit,
+        "summary": result,
+        "groups": [(g, result.totals[g.code]) for g in summary.GROUPS],
+        "group_list": summary.GROUPS,
+        "levels": summary.LEVELS,
+        "chart": summary.chart_data(result),
+        "ancestors": [
+            a
+            for a in unit_selectors.visible_ancestors(request.user, unit)
+            if a.path.startswith(period.scope.path) and can_view_summary(request.user, a)
+        ],
+        "child_tables": [
+            (g, [(row, row.groups[g.code]) for row in result.rows]) for g in summary.GROUPS
+        ],
+        "ranges": [(g, result.ranges[g.code]) for g in summary.GROUPS if g.code in result.ranges],
+        "narrative_form": NarrativeForm(instance=result.narrative),
+        "quota_rows": result.quota.rows[:100],
+    }
+    return render(request, "ratings/summary.html", context)
+
+
+def _file_name(period: ReviewPeriod, unit: OrgUnit, suffix: str) -> str:
+    return f"tong-hop-{period.year}-{slugify(unit.code) or unit.pk}.{suffix}"
+
+
+# TODO(#6): large subtrees should be exported by a worker (the documents app) and fetched when
+# ready; these answer synchronously from a temporary file.
+@login_required
+@require_GET
+def summary_xlsx(request: HttpRequest, pk: int, unit_pk: int) -> FileResponse:
+    period, unit = _scope(request, pk, unit_pk)
+    result = summary.summary(period, unit, kht_limit=None)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    exports.write_xlsx(result, handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=_file_name(period, unit, "xlsx"),
+        content_type=XLSX_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def summary_csv(request: HttpRequest, pk: int, unit_pk: int) -> FileResponse:
+    period, unit = _scope(request, pk, unit_pk)
+    result = summary.summary(period, unit, kht_limit=0)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    exports.write_csv(result, text)
+    text.flush()
+    text.detach()  # keep the file open for the response
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=_file_name(period, unit, "csv"),
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+@login_required
+@require_GET
+def summary_pdf(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    period, unit = _scope(request, pk, unit_pk)
+    result = summary.summary(period, unit, kht_limit=50)
+    response = HttpResponse(exports.render_summary_pdf(result), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _file_name(period, unit, "pdf")
+    )
+    return response
+
+
+@login_required
+@require_POST
+def summary_narrative(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    period, unit = _scope(request, pk, unit_pk)
+    form = NarrativeForm(request.POST)
+    if form.is_valid():
+        exports.save_narrative(
+            period=period,
+            unit=unit,
+            section_2=form.cleaned_data["section_2"],
+            section_3=form.cleaned_data["section_3"],
+            place=form.cleaned_data["place"],
+            user=request.user,
+        )
+        messages.success(request, _("The text of sections II and III was saved."))
+    else:
+        messages.error(request, _("The text could not be saved."))
+    return redirect(reverse("ratings:summary", args=[period.pk, unit.pk]) + "#narrative")
+
+
+# --- The personal dossier ---------------------------------------------------------------------
+
+
+def _dossier_person(request: HttpRequest, pk: int) -> Person:
+    person = unit_selectors.get_person_for_user(request.user, pk)
+    if not can_view_dossier(request.user, person):
+        raise PermissionDenied
+    return person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's archived dossiers; POST makes a new one (rendered, archived, then
+    downloaded from the archive)."""
+    person = _dossier_person(request, pk)
+    if request.method == "POST":
+        archive = exports.archive_dossier(person=person, user=request.user)
+        messages.success(request, _("The dossier was created and archived."))
+        return redirect("ratings:dossier_download", pk=archive.pk)
+    archives = DossierArchive.objects.filter(person=person).select_related("created_by")
+    return render(
+        request, "ratings/summary_dossier.html", {"person": person, "archives": archives[:50]}
+    )
+
+
+@login_required
+@require_GET
+def dossier_download(request: HttpRequest, pk: int) -> FileResponse:
+    archive = get_object_or_404(
+        DossierArchive.objects.filter(
+            person__in=unit_selectors.people_visible_to(request.user)
+        ).select_related("person"),
+        pk=pk,
+    )
+    if not can_view_dossier(request.user, archive.person):
+        raise PermissionDenied
+    name = f"ho-so-{slugify(archive.person.code)}-{archive.created_at:%Y%m%d-%H%M}.pdf"
+    return FileResponse(
+        archive.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+# --- Historical levels ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def history_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(history_import.build_template_workbook(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, "Mẫu nhập kết quả xếp loại các năm.xlsx"
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def history_import_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload → preview (dry run) → confirm, as for the roster."""
+    unit = unit_selectors.get_unit_for_user(request.user, pk)
+    if not can_import_history(request.user, unit):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        return _confirm_history(request, unit)
+    form = HistoryUploadForm(request.POST or None, request.FILES or None)
+    context: dict = {"unit": unit, "form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            result = history_import.import_historical_levels(
+                file_name=upload.name, data=data, target=unit, user=request.user, dry_run=True
+            )
+        except history_import.HistoryImportError as error:
+            _discard_upload(request)
+            context.update(problems=error.problems, error=str(error))
+        else:
+            _keep_upload(request, unit, upload.name, data)
+            context.update(result=result, file_name=upload.name, form=HistoryUploadForm())
+    return render(request, "ratings/summary_history_import.html", context)
+
+
+def _confirm_history(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
+    pending = request.session.get(SESSION_KEY) or {}
+    path = _upload_path(pending.get("stored", ""))
+    if pending.get("unit") != unit.pk or path is None or not path.is_file():
+        messages.error(request, _("The uploaded file is no longer available. Upload it again."))
+        return redirect("ratings:history_import", pk=unit.pk)
+    try:
+        result = history_import.import_historical_levels(
+            file_name=pending["file_name"], data=path.read_bytes(), target=unit, user=request.user
+        )
+    except history_import.HistoryImportError as error:
+        _discard_upload(request)
+        context = {
+            "unit": unit,
+            "form": HistoryUploadForm(),
+            "problems": error.problems,
+            "error": str(error),
+        }
+        return render(request, "ratings/summary_history_import.html", context)
+    _discard_upload(request)
+    messages.success(
+        request,
+        _("Historical levels imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
+        % {"c": result.created, "u": result.updated, "n": result.unchanged},
+    )
+    return redirect("ratings:history_import", pk=unit.pk)
+
+
+def _upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+
+
+def _upload_path(stored: str) -> Path | None:
+    if not _STORED_NAME.fullmatch(stored):
+        return None
+    return _upload_dir() / stored
+
+
+def _keep_upload(request: HttpRequest, unit: OrgUnit, file_name: str, data: bytes) -> None:
+    _discard_upload(request)
+    directory = _upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
+    for old in directory.iterdir():
+        if _STORED_NAME.fullmatch(old.name) and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    stored = f"{uuid.uuid4().hex}{PurePath(file_name).suffix.lower()}"
+    (directory / stored).write_bytes(data)
+    request.session[SESSION_KEY] = {"unit": unit.pk, "stored": stored, "file_name": file_name}
+
+
+def _discard_upload(request: HttpRequest) -> None:
+    pending = request.session.pop(SESSION_KEY, None) or {}
+    path = _upload_path(pending.get("stored", ""))
+    if path is not None:
+        path.unlink(missing_ok=True)
