@@ -8,11 +8,17 @@ POST-only URLs are exercised with POST (a successful POST redirects: 302).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from documents.models import DocumentJob
+from ratings.models import DossierArchive, Rating
+from ratings.services import appraisal, ballots, meetings
+from reviews.models import Report
 from reviews.services import circulation, reports
 
 PERSONAS = [
@@ -25,7 +31,7 @@ PERSONAS = [
     "outsider",
 ]
 # Namespaces that belong to the project (Django admin has its own staff-only checks).
-PROJECT_NAMESPACES = {"orgunits", "reviews", "ratings"}
+PROJECT_NAMESPACES = {"orgunits", "reviews", "ratings", "documents", "notifications"}
 
 
 def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
@@ -38,6 +44,10 @@ def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
 
 #                      member sec  org  auth admin outsider
 MATRIX = {
+    "documents:request": row("report_document", "302 302 302 302 302 404", "POST"),
+    "documents:job": row("document_job", "200 200 200 200 200 404"),
+    "documents:job_progress": row("document_job", "200 200 200 200 200 404"),
+    "documents:job_download": row("document_job", "200 200 200 200 200 404"),
     "orgunits:unit_detail": row("cell", "200 200 200 200 200 404"),
     "orgunits:person_detail": row("member_person", "200 200 200 200 200 404"),
     "orgunits:roster_import": row("cell", "403 403 200 403 200 404"),
@@ -83,6 +93,71 @@ MATRIX = {
     "reviews:comment_respond": row(
         "comment", "302 403 403 403 403 404", "POST", {"kind": "accepted"}
     ),
+    # Meetings: the chair (the secretary) and admins manage; every convened member and the
+    # officers above see the meeting; minutes go to the chair and the officers above.
+    "ratings:meeting_create": row("period_cell", "403 200 403 403 200 404"),
+    "ratings:meeting_detail": row("meeting", "200 200 200 200 200 404"),
+    "ratings:meeting_attendance": row(
+        "meeting", "403 302 403 403 302 404", "POST", {"present": "1"}
+    ),
+    "ratings:meeting_counting_committee": row("meeting", "403 302 403 403 302 404", "POST"),
+    "ratings:agenda_conclusion": row(
+        "agenda_item", "403 302 403 403 302 404", "POST", {"conclusion": "Kết luận"}
+    ),
+    "ratings:round_prepare": row(
+        "meeting", "403 302 403 403 302 404", "POST", {"kind": "rating", "mode": "electronic"}
+    ),
+    "ratings:meeting_minutes_pdf": row("meeting", "403 200 200 200 200 404"),
+    # A prepared electronic round: the console is the chair's; the booth is for those present
+    # (not open yet: a notice), others who see the meeting are refused; nobody enters a paper
+    # count; the counting minutes do not exist yet (a message and back to the results).
+    "ratings:round_console": row("round", "403 200 403 403 200 404"),
+    "ratings:round_status": row("round", "403 200 403 403 200 404"),
+    "ratings:round_open": row("round", "403 302 403 403 302 404", "POST"),
+    "ratings:round_close": row("round", "403 302 403 403 302 404", "POST"),
+    "ratings:round_vote": row("round", "200 200 403 403 403 404"),
+    "ratings:round_results": row("round", "200 200 200 200 200 404"),
+    "ratings:round_paper_entry": row("round", "403 403 403 403 403 404"),
+    "ratings:round_counting_minutes_pdf": row("round", "403 302 302 302 302 404"),
+    # Appraisal (the district's officer appraises, the province's authority decides): the
+    # member's rating at chi bộ A is decided (not published), so the member cannot see it; the
+    # decision on chi bộ A can be cancelled only from the district up.
+    "ratings:appraisal_page": row("period_cell", "403 403 200 200 200 404"),
+    "ratings:appraisal_run": row("period_cell", "403 403 302 403 302 404", "POST"),
+    "ratings:decide": row(
+        "period_cell", "403 403 403 302 302 404", "POST", {"decided_on": "2026-12-28"}
+    ),
+    "ratings:rating_file": row("rating", "404 200 200 200 200 404"),
+    "ratings:rating_change_level": row(
+        "rating", "404 403 302 403 302 404", "POST", {"level": "HT", "reason": "Lý do"}
+    ),
+    "ratings:rating_discipline": row("rating", "404 403 302 403 302 404", "POST"),
+    "ratings:quota_group": row("quota_group", "404 404 200 200 200 404"),
+    "ratings:quota_apply": row("quota_group", "404 404 302 403 302 404", "POST"),
+    "ratings:quota_exception": row(
+        "quota_group", "404 404 403 302 302 404", "POST", {"extra_htxs": "1", "reason": "Lý do"}
+    ),
+    "ratings:decision_detail": row("decision", "404 200 200 200 200 404"),
+    "ratings:decision_publish": row("decision", "404 403 403 302 302 404", "POST"),
+    "ratings:decision_cancel": row(
+        "decision", "404 403 403 302 302 404", "POST", {"reason": "Lý do"}
+    ),
+    "ratings:decision_pdf": row("decision", "404 200 200 200 200 404"),
+    "ratings:person_history": row("member_person", "200 200 200 200 200 404"),
+    "ratings:unit_history": row("cell", "403 200 200 200 200 404"),
+    # Summary reports: whoever runs, appraises, decides or administers the unit; the personal
+    # dossier: the person and the appraisers/deciders above; historical levels: officers and
+    # administrators (as the roster).
+    "ratings:summary": row("period_cell", "403 200 200 200 200 404"),
+    "ratings:summary_xlsx": row("period_cell", "403 200 200 200 200 404"),
+    "ratings:summary_csv": row("period_cell", "403 200 200 200 200 404"),
+    "ratings:summary_pdf": row("period_cell", "403 200 200 200 200 404"),
+    "ratings:summary_narrative": row(
+        "period_cell", "403 302 302 302 302 404", "POST", {"section_2": "Tổ chức", "section_3": ""}
+    ),
+    "ratings:dossier": row("member_person", "200 403 200 200 200 404"),
+    "ratings:dossier_download": row("dossier", "200 403 200 200 200 404"),
+    "ratings:history_import": row("cell", "403 403 200 403 200 404"),
 }
 
 
@@ -110,9 +185,10 @@ def test_every_object_url_has_a_row():
 
 
 @pytest.fixture
-def objects(tree, member, member_report, secretary, settings, tmp_path):
+def objects(tree, member, member_report, secretary, org_officer, authority, settings, tmp_path):
     """One object of each kind in chi bộ A: the member's circulated report, a colleague's
-    comment on it and an attachment."""
+    comment on it, an attachment, and a meeting chaired by the secretary where the member and
+    the secretary are present, with a prepared electronic round."""
     settings.MEDIA_ROOT = str(tmp_path)
     reports.save_report_draft(
         report_id=member_report.pk,
@@ -135,6 +211,24 @@ def objects(tree, member, member_report, secretary, settings, tmp_path):
         user=member,
     )
     period = member_report.subject.period
+    meeting = meetings.create_meeting(
+        period=period,
+        unit=tree.cell_a,
+        chair=secretary,
+        starts_on=dt.date(2026, 12, 15),
+        ends_on=dt.date(2026, 12, 15),
+        duration_days=Decimal("1.0"),
+    )
+    for user in (member, secretary):
+        meetings.set_attendance(meeting=meeting, person=user.person, present=True)
+    ballot_round = ballots.prepare_round(meeting=meeting)
+    # Appraised by the district's officer; chi bộ A's levels decided by the province.
+    Report.objects.filter(subject__period=period).update(self_level="HTT", total_points=80)
+    appraisal.appraise(period=period, unit=tree.district, user=org_officer)
+    decision = appraisal.decide(
+        period=period, unit=tree.cell_a, user=authority, decided_on=dt.date(2026, 12, 28)
+    )
+    rating = Rating.objects.select_related("subject").get(subject_id=member_report.subject_id)
     return {
         "cell": {"pk": tree.cell_a.pk},
         "member_person": {"pk": member.person.pk},
@@ -144,7 +238,40 @@ def objects(tree, member, member_report, secretary, settings, tmp_path):
         "report": {"pk": member_report.pk},
         "attachment": {"pk": attachment.pk},
         "comment": {"pk": comment.pk},
+        "meeting": {"pk": meeting.pk},
+        "agenda_item": {"pk": meeting.agenda.first().pk},
+        "round": {"pk": ballot_round.pk},
+        "rating": {"pk": rating.pk},
+        "quota_group": {"pk": rating.subject.quota_group_id},
+        "decision": {"pk": decision.pk},
+        "dossier": {"pk": _dossier_archive(member).pk},
+        "report_document": {"kind": "report", "object_id": member_report.pk},
+        "document_job": {"pk": _report_job(member_report, member).pk},
     }
+
+
+def _report_job(report, member):
+    """A finished PDF job of the member's report, without rendering one."""
+    return DocumentJob.objects.create(
+        kind="report",
+        object_id=report.pk,
+        fingerprint="f" * 64,
+        status="done",
+        progress=100,
+        pages=1,
+        file=ContentFile(b"%PDF-1.7\n", name="ban-kiem-diem.pdf"),
+        requested_by=member,
+    )
+
+
+def _dossier_archive(member):
+    """An archived dossier of the member, without rendering one (the views only serve it)."""
+    return DossierArchive.objects.create(
+        person=member.person,
+        sha256="0" * 64,
+        file_sha256="0" * 64,
+        file=ContentFile(b"%PDF-1.7\n", name="ho-so.pdf"),
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

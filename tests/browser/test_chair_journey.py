@@ -138,9 +138,11 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
     expect(page.get_by_test_id("tally-valid")).to_have_text(str(VOTERS))
     screenshot("chair-results")
 
-    # The counting minutes download, and the figures are in them.
+    # The counting minutes are rendered by a worker; the job page offers the download, and
+    # the figures are in them.
+    page.get_by_test_id("counting-minutes-pdf").click()
     with page.expect_download() as download_info:
-        page.get_by_test_id("counting-minutes-pdf").click()
+        page.get_by_test_id("job-download").click()
     download = download_info.value
     assert download.suggested_filename.startswith("bien-ban-kiem-phieu-")
     pdf = tmp_path / "counting-minutes.pdf"
