@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgunits.models import OrgUnit
+from reviews.models import RemediationStatus
 
 from .models import DisciplineForm
 
@@ -88,3 +89,16 @@ class DisciplineRecordForm(forms.Form):
         if violated and decided and decided < violated:
             self.add_error("decision_date", _("The decision cannot precede the violation."))
         return data
+
+
+class RemediationForm(forms.Form):
+    text = forms.CharField(
+        label=_("Shortcoming and remedy"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    due_on = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RemediationStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=RemediationStatus.choices)

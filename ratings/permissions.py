@@ -95,3 +95,8 @@ def can_view_rating_file(user: AnyUser, rating) -> bool:
 
 def can_view_history(user: AnyUser, unit) -> bool:
     return has_role_on(user, unit, OVERSIGHT_ROLES)
+
+
+def can_plan_remediation(user: AnyUser, unit) -> bool:
+    """The unit's secretary and the appraising officers keep the remediation plans."""
+    return has_role_on(user, unit, ["run_review", "appraise"])

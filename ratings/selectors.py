@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from orgunits.models import OrgUnit, Person
@@ -455,3 +456,25 @@ def decision_ratings(decision: Decision) -> list[Rating]:
             "subject__person__full_name",
         )
     )
+
+
+def get_remediation_item_for_user(user: AnyUser, pk: int):
+    """A remediation item and the ratings it belongs to (one per review site of its owner in
+    its period) that the user can see; 404 when there is none."""
+    from reviews.models import RemediationItem
+
+    item = get_object_or_404(RemediationItem, pk=pk)
+    owner = (
+        Q(subject__person_id=item.person_id)
+        if item.person_id
+        else Q(subject__unit_id=item.unit_id, subject__person=None)
+    )
+    ratings = list(
+        ratings_visible_to(user)
+        .filter(owner, subject__period=item.origin_period_id)
+        .select_related("subject__unit")
+        .order_by("pk")
+    )
+    if not ratings:
+        raise Http404
+    return item, ratings

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from documents.models import DocumentJob
 from ratings.models import DossierArchive, Rating
 from ratings.services import appraisal, ballots, meetings
-from reviews.models import Report
+from reviews.models import RemediationItem, Report
 from reviews.services import circulation, reports
 
 PERSONAS = [
@@ -132,6 +132,12 @@ MATRIX = {
         "rating", "404 403 302 403 302 404", "POST", {"level": "HT", "reason": "Lý do"}
     ),
     "ratings:rating_discipline": row("rating", "404 403 302 403 302 404", "POST"),
+    "ratings:rating_remediation": row(
+        "rating", "404 302 302 403 302 404", "POST", {"text": "Khắc phục", "due_on": "2027-06-30"}
+    ),
+    "ratings:remediation_status": row(
+        "remediation", "404 302 302 403 302 404", "POST", {"status": "done"}
+    ),
     "ratings:quota_group": row("quota_group", "404 404 200 200 200 404"),
     "ratings:quota_apply": row("quota_group", "404 404 302 403 302 404", "POST"),
     "ratings:quota_exception": row(
@@ -247,6 +253,11 @@ def objects(tree, member, member_report, secretary, org_officer, authority, sett
         "dossier": {"pk": _dossier_archive(member).pk},
         "report_document": {"kind": "report", "object_id": member_report.pk},
         "document_job": {"pk": _report_job(member_report, member).pk},
+        "remediation": {
+            "pk": RemediationItem.objects.create(
+                origin_period=period, person=member.person, text="Chậm nộp báo cáo"
+            ).pk
+        },
     }
 
 

@@ -24,6 +24,7 @@ from orgunits.models import Membership, MembershipRole, OrgUnit, UnitKind
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, QuotaGroup, ReviewPeriod, Subject, SubjectClass
+from reviews.services.remediation import unremedied_counts
 
 from ..exceptions import (
     ChangeReasonRequired,
@@ -133,13 +134,14 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
             counting_discipline(period), unit__path__startswith=unit.path
         ).select_related("unit")
     )
+    unremedied = unremedied_counts(period, subjects)
     proposals: dict[int, str] = {}
     checks: dict[int, list[Check]] = {}
 
     # Pass 1: individuals without the linkage to their collective.
     for subject in subjects:
         ruleset = review_selectors.ruleset_for_unit(period, subject.unit)
-        found = _base_checks(subject, ruleset, ballots)
+        found = _base_checks(subject, ruleset, ballots, unremedied.get(subject.pk, 0))
         if subject.person_id:
             if subject.person_id in disciplined_people:
                 found.append(Check("R-K1", False, "R-K1: bị kỷ luật trong năm đánh giá.", cap=KHT))
@@ -157,7 +159,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
     )
     for subject in collectives:
         ruleset = review_selectors.ruleset_for_unit(period, subject.unit)
-        found = _base_checks(subject, ruleset, ballots)
+        found = _base_checks(subject, ruleset, ballots, unremedied.get(subject.pk, 0))
         found.extend(_collective_discipline(subject, unit_records))
         if ruleset.constraints.cell_htt_requires_members and subject.unit.kind in (
             UnitKind.PARTY_CELL,
@@ -236,7 +238,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
     return ratings
 
 
-def _base_checks(subject: Subject, ruleset, ballots) -> list[Check]:
+def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> list[Check]:
     found: list[Check] = []
     report = getattr(subject, "report", None)
     ballot = ballots.get(subject.pk)
@@ -259,6 +261,16 @@ def _base_checks(subject: Subject, ruleset, ballots) -> list[Check]:
         else:
             band = ruleset.level_for_points(total)
             found.append(Check("points", True, f"Tổng điểm {total} thuộc khung {band}.", band))
+    if ruleset.scoring.hard_conditions.htxs_requires_all_shortcomings_remedied and unremedied:
+        found.append(
+            Check(
+                "remediation",
+                False,
+                f"HTXS cần khắc phục 100% hạn chế, khuyết điểm đã được chỉ ra: còn {unremedied} "
+                "chưa khắc phục.",
+                cap=HTT,
+            )
+        )
     if ruleset.scoring.model == "points" and ballot and ballot[0] == HTXS:
         found.append(
             Check(

@@ -22,7 +22,9 @@ from django.views.decorators.http import require_POST
 from orgunits import selectors as unit_selectors
 from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
+from reviews.exceptions import ReviewError
 from reviews.models import ReviewPeriod
+from reviews.services import remediation as remediation_services
 
 from .. import permissions, selectors
 from ..exceptions import LinkageViolated, QuotaExceeded, RatingError
@@ -32,6 +34,8 @@ from ..forms_appraisal import (
     DecideForm,
     DisciplineRecordForm,
     QuotaExceptionForm,
+    RemediationForm,
+    RemediationStatusForm,
 )
 from ..models import CandidateResult, Decision, DecisionStatus, Rating, RatingStatus, RoundKind
 from ..services import appraisal as appraisal_services
@@ -253,6 +257,10 @@ def rating_file(request: HttpRequest, pk: int) -> HttpResponse:
         "level_form": ChangeLevelForm(initial={"level": rating.level or rating.proposed_level})
         if can_appraise and rating.status == RatingStatus.APPRAISED
         else None,
+        "remediation_items": remediation_services.plan_of(subject),
+        "can_plan_remediation": permissions.can_plan_remediation(request.user, subject.unit),
+        "remediation_form": RemediationForm(),
+        "remediation_status_form": RemediationStatusForm(),
         "discipline_form": DisciplineRecordForm(
             units=unit_selectors.units_visible_to(request.user),
             initial={"unit_at_time": subject.unit_id},
@@ -304,6 +312,46 @@ def rating_discipline(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Decided ratings re-opened for re-rating (R-K3): %(names)s.") % {"names": names},
         )
+    return redirect("ratings:rating_file", pk=rating.pk)
+
+
+@login_required
+@require_POST
+def rating_remediation(request: HttpRequest, pk: int) -> HttpResponse:
+    rating = selectors.get_rating_for_user(request.user, pk)
+    if not permissions.can_plan_remediation(request.user, rating.subject.unit):
+        raise PermissionDenied
+    form = RemediationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("ratings:rating_file", pk=rating.pk)
+    try:
+        remediation_services.add_remediation_item(
+            subject=rating.subject,
+            text=form.cleaned_data["text"],
+            due_on=form.cleaned_data["due_on"],
+        )
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The item was added to the remediation plan."))
+    return redirect("ratings:rating_file", pk=rating.pk)
+
+
+@login_required
+@require_POST
+def remediation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item, ratings = selectors.get_remediation_item_for_user(request.user, pk)
+    allowed = [r for r in ratings if permissions.can_plan_remediation(request.user, r.subject.unit)]
+    if not allowed:
+        raise PermissionDenied
+    rating = allowed[0]
+    form = RemediationStatusForm(request.POST)
+    if form.is_valid():
+        remediation_services.set_remediation_status(item=item, status=form.cleaned_data["status"])
+        messages.success(request, _("The status was recorded."))
+    else:
+        messages.error(request, _form_errors(form))
     return redirect("ratings:rating_file", pk=rating.pk)
 
 
