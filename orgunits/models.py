@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
-from guardian.models import UserObjectPermission
 from treebeard.mp_tree import MP_Node
 
 from .text import given_name, nfc, search_key
@@ -213,15 +212,3 @@ class Absence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_kind_display()} {self.start_date}–{self.end_date}"
-
-
-# Roles are guardian object permissions; granting or withdrawing one is recorded in the audit
-# trail like any change to the tree (who, when, which role on which unit).
-RoleGrantEvent = pghistory.create_event_model(
-    UserObjectPermission,
-    pghistory.InsertEvent("role_granted"),
-    pghistory.DeleteEvent("role_revoked"),
-    model_name="RoleGrantEvent",
-    app_label="orgunits",
-    abstract=False,
-)

@@ -81,15 +81,3 @@ def test_search_people_does_sort_vietnamese_way_by_given_name(tree, org_officer)
         "Trần Văn Đạt",
         "Phạm Thị Yến",
     ]
-
-
-def test_grant_role_does_leave_an_audit_row_and_revoke_another(tree, org_officer):
-    from orgunits.models import RoleGrantEvent
-
-    services.revoke_role(user=org_officer, unit=tree.district, role=Role.ORG_OFFICER)
-    labels = list(
-        RoleGrantEvent.objects.filter(user=org_officer)
-        .order_by("pgh_id")
-        .values_list("pgh_label", flat=True)
-    )
-    assert labels == ["role_granted", "role_revoked"]
