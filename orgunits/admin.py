@@ -3,7 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import Membership, OrgUnit, Person
+from .models import Membership, OrgUnit, Person, RoleChange
 
 
 @admin.register(OrgUnit)
@@ -27,3 +27,20 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ["is_party_member", "party_status", "has_leadership_post"]
     autocomplete_fields = ["user"]
     inlines = [MembershipInline]
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail of role grants and withdrawals."""
+
+    list_display = ["created_at", "action", "role", "user", "unit", "actor", "reason"]
+    list_filter = ["action", "role"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

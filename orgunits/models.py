@@ -212,3 +212,25 @@ class Absence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} – {self.get_kind_display()} {self.start_date}–{self.end_date}"
+
+
+class RoleChange(models.Model):
+    """The audit trail of roles: every grant and withdrawal, by whom and when. (Roles are
+    guardian permissions, whose table lives in a third-party app we do not migrate.)"""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REVOKED = "revoked", _("Revoked")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=32)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        ordering = ["created_at", "pk"]

@@ -81,3 +81,18 @@ def test_search_people_does_sort_vietnamese_way_by_given_name(tree, org_officer)
         "Trần Văn Đạt",
         "Phạm Thị Yến",
     ]
+
+
+def test_grant_role_does_leave_an_audit_row_and_revoke_another(tree, org_officer, admin_user):
+    from orgunits.models import RoleChange
+
+    services.revoke_role(
+        user=org_officer,
+        unit=tree.district,
+        role=Role.ORG_OFFICER,
+        actor=admin_user,
+        reason="Chuyển công tác",
+    )
+    rows = list(RoleChange.objects.filter(user=org_officer).values_list("action", "role"))
+    assert rows == [("granted", "org_officer"), ("revoked", "org_officer")]
+    assert RoleChange.objects.filter(actor=admin_user, reason="Chuyển công tác").exists()
