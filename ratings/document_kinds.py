@@ -22,7 +22,7 @@ from .documents import (
     render_counting_minutes_pdf,
     render_meeting_minutes_pdf,
 )
-from .models import BallotRound, Decision, Meeting
+from .models import BallotRound, Decision, Meeting, SummaryNarrative
 
 
 def _fingerprint(template: str, context: dict[str, Any]) -> str:
@@ -50,7 +50,84 @@ def _decision_access(user: Any, decision_id: int) -> bool:
     return selectors.decisions_visible_to(user).filter(pk=decision_id).exists()
 
 
+def _summary_of(narrative_id: int):
+    from . import summary
+
+    narrative = SummaryNarrative.objects.select_related("period", "unit").get(pk=narrative_id)
+    return summary.summary(narrative.period, narrative.unit, kht_limit=50)
+
+
+def _summary_render(narrative_id: int) -> bytes:
+    from .exports import render_summary_pdf
+
+    return render_summary_pdf(_summary_of(narrative_id))
+
+
+def _summary_fingerprint(narrative_id: int) -> str:
+    from .exports import summary_report_context
+
+    return _fingerprint(
+        "documents/summary_report.html", summary_report_context(_summary_of(narrative_id))
+    )
+
+
+def _summary_access(user: Any, narrative_id: int) -> bool:
+    from orgunits.selectors import units_visible_to
+
+    from .views.reports import can_view_summary
+
+    narrative = SummaryNarrative.objects.select_related("unit").filter(pk=narrative_id).first()
+    return (
+        narrative is not None
+        and units_visible_to(user).filter(pk=narrative.unit_id).exists()
+        and can_view_summary(user, narrative.unit)
+    )
+
+
+def _dossier_render(person_id: int) -> bytes:
+    # Rendering a dossier archives it: the worker keeps the copy it hands out, with both
+    # checksums (a redelivered task archives the same content again, which is harmless).
+    from orgunits.models import Person
+
+    from .exports import archive_dossier
+
+    archive = archive_dossier(person=Person.objects.get(pk=person_id), user=None)
+    with archive.file.open("rb") as handle:
+        return handle.read()
+
+
+def _dossier_fingerprint(person_id: int) -> str:
+    from orgunits.models import Person
+
+    from .exports import content_checksum, dossier_context
+
+    return content_checksum(dossier_context(Person.objects.get(pk=person_id)))
+
+
+def _dossier_access(user: Any, person_id: int) -> bool:
+    from orgunits.selectors import people_visible_to
+
+    from .views.reports import can_view_dossier
+
+    person = people_visible_to(user).filter(pk=person_id).first()
+    return person is not None and can_view_dossier(user, person)
+
+
 KINDS: dict[str, dict[str, Callable]] = {
+    # The last three years of a person's reviews (hồ sơ), archived when rendered.
+    "dossier": {
+        "render": _dossier_render,
+        "source_fingerprint": _dossier_fingerprint,
+        "filename": lambda pk: f"ho-so-{pk}.pdf",
+        "can_access": _dossier_access,
+    },
+    # The summary report of a (period, unit), keyed by the row holding its narrative text.
+    "summary": {
+        "render": _summary_render,
+        "source_fingerprint": _summary_fingerprint,
+        "filename": lambda pk: f"bao-cao-tong-hop-{pk}.pdf",
+        "can_access": _summary_access,
+    },
     "meeting_minutes": {
         "render": lambda pk: render_meeting_minutes_pdf(Meeting.objects.get(pk=pk)),
         "source_fingerprint": lambda pk: _fingerprint(

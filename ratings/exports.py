@@ -407,6 +407,12 @@ def write_csv(summary: UnitSummary, target: str | Path | IO[str]) -> None:
 
 
 @transaction.atomic
+def narrative_for(*, period: ReviewPeriod, unit: OrgUnit) -> SummaryNarrative:
+    """The row holding the officer's text for this (period, unit), created empty if missing."""
+    narrative, _ = SummaryNarrative.objects.get_or_create(period=period, unit=unit)
+    return narrative
+
+
 def save_narrative(
     *,
     period: ReviewPeriod,

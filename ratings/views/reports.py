@@ -169,7 +169,7 @@ def _file_name(period: ReviewPeriod, unit: OrgUnit, suffix: str) -> str:
     return f"tong-hop-{period.year}-{slugify(unit.code) or unit.pk}.{suffix}"
 
 
-# TODO(#6): large subtrees should be exported by a worker (the documents app) and fetched when
+# TODO(#7): large subtrees should be exported by a worker (the documents app) and fetched when
 # ready; these answer synchronously from a temporary file.
 @login_required
 @require_GET
@@ -207,15 +207,17 @@ def summary_csv(request: HttpRequest, pk: int, unit_pk: int) -> FileResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def summary_pdf(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """The narrative PDF is rendered by a worker: ask for the job and show its progress."""
+    from documents import services as document_services
+
     period, unit = _scope(request, pk, unit_pk)
-    result = summary.summary(period, unit, kht_limit=50)
-    response = HttpResponse(exports.render_summary_pdf(result), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, _file_name(period, unit, "pdf")
+    narrative = exports.narrative_for(period=period, unit=unit)
+    job = document_services.request_document(
+        kind="summary", object_id=narrative.pk, user=request.user
     )
-    return response
+    return redirect("documents:job", pk=job.pk)
 
 
 @login_required
@@ -255,9 +257,13 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
     downloaded from the archive)."""
     person = _dossier_person(request, pk)
     if request.method == "POST":
-        archive = exports.archive_dossier(person=person, user=request.user)
-        messages.success(request, _("The dossier was created and archived."))
-        return redirect("ratings:dossier_download", pk=archive.pk)
+        # Rendered and archived by a worker; the job page offers the download.
+        from documents import services as document_services
+
+        job = document_services.request_document(
+            kind="dossier", object_id=person.pk, user=request.user
+        )
+        return redirect("documents:job", pk=job.pk)
     archives = DossierArchive.objects.filter(person=person).select_related("created_by")
     return render(
         request, "ratings/summary_dossier.html", {"person": person, "archives": archives[:50]}

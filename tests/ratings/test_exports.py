@@ -229,15 +229,21 @@ def kht_name(seed) -> str:
 
 
 @needs_poppler
-def test_summary_pdf_view_does_download_a_pdf(seed, client, org_officer, tmp_path):
+def test_summary_pdf_view_does_render_in_a_worker_and_download(
+    seed, client, org_officer, tmp_path, django_capture_on_commit_callbacks
+):
     client.force_login(org_officer)
     url = reverse("ratings:summary_pdf", args=[seed.period.pk, seed.units["cell_a"].pk])
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    download = client.get(response["Location"])
+    assert download.status_code == 200
+    job_url = response["Location"].rstrip("/") + "/download/"
+    pdf = b"".join(client.get(job_url).streaming_content)
+    assert pdf.startswith(b"%PDF")
     total = expected_figures(seed.period, seed.units["cell_a"].path)["members"]["total"]
-    assert f"Tổng số đảng viên: {total}" in _pdf_text(tmp_path, response.content)
+    assert f"Tổng số đảng viên: {total}" in _pdf_text(tmp_path, pdf)
 
 
 def test_summary_xlsx_view_does_stream_a_workbook(seed, client, org_officer):
@@ -355,17 +361,19 @@ def test_archive_dossier_does_keep_the_file_and_both_checksums(seed, settings, t
 
 
 def test_dossier_views_do_serve_the_person_and_appraisers(
-    seed, client, settings, tmp_path, org_officer, secretary
+    seed, client, settings, tmp_path, org_officer, secretary, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     person = seed.people["a1"]
     client.force_login(org_officer)
-    response = client.post(reverse("ratings:dossier", args=[person.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ratings:dossier", args=[person.pk]))
+    assert response.status_code == 302  # to the job page; a worker renders and archives
     archive = DossierArchive.objects.get(person=person)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("ratings:dossier_download", args=[archive.pk])
-    download = client.get(response["Location"])
+    download = client.get(reverse("ratings:dossier_download", args=[archive.pk]))
     assert b"".join(download.streaming_content).startswith(b"%PDF")
+    job = client.get(response["Location"].rstrip("/") + "/download/")
+    assert b"".join(job.streaming_content).startswith(b"%PDF")
     page = client.get(reverse("ratings:dossier", args=[person.pk]))
     assert archive.sha256 in page.content.decode()
     client.force_login(secretary)  # runs chi bộ A's review but does not appraise
