@@ -1,5 +1,6 @@
 """Vietnamese text helpers: NFC normalisation and diacritic-free search keys."""
 
+import re
 import unicodedata
 
 
@@ -38,3 +39,9 @@ def vn_decimal(value) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
+
+
+def label_key(value: object) -> str:
+    """Lower-case, diacritic- and punctuation-free form for matching spreadsheet headers and
+    labels ("Mã đơn vị*" and "ma don vi" match)."""
+    return re.sub(r"[^a-z0-9]+", " ", search_key(str(value))).strip()

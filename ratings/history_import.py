@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -30,7 +29,8 @@ from openpyxl.utils import get_column_letter
 
 from orgunits.exceptions import RowProblem
 from orgunits.models import Membership, OrgUnit, Person
-from orgunits.text import nfc, search_key
+from orgunits.text import label_key as _key
+from orgunits.text import nfc
 from reviews.models import SubjectClass
 
 from .models import HistoricalLevel
@@ -73,10 +73,6 @@ LEVEL_LABELS = {
     "Hoàn thành nhiệm vụ": "HT",
     "Không hoàn thành nhiệm vụ": "KHT",
 }
-
-
-def _key(value: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", search_key(str(value))).strip()
 
 
 _HEADER_KEYS = {_key(h): k for k, h in HEADERS.items()}

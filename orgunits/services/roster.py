@@ -30,7 +30,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..exceptions import RosterImportError, RowProblem, UnitCodeTaken
 from ..models import Gender, Membership, MembershipRole, OrgUnit, PartyStatus, Person, UnitKind
-from ..text import given_name, nfc, search_key
+from ..text import given_name, nfc
+from ..text import label_key as _key
 from .tree import create_unit
 
 # A roster of a whole province is a few tens of thousands of rows; more is a wrong file.
@@ -89,11 +90,6 @@ GENDER_LABELS: dict[str, str] = {"Nam": Gender.MALE, "Nữ": Gender.FEMALE}
 BOOLEAN_LABELS = ("có", "không")
 _TRUE_WORDS = frozenset({"co", "c", "x", "1", "yes", "y", "true", "dung"})
 _FALSE_WORDS = frozenset({"khong", "k", "0", "no", "n", "false", "sai"})
-
-
-def _key(value: Any) -> str:
-    """Lower-case, diacritic- and punctuation-free form used to match headers and labels."""
-    return re.sub(r"[^a-z0-9]+", " ", search_key(str(value))).strip()
 
 
 def _header_key(value: Any) -> str:
