@@ -1,4 +1,5 @@
-"""PDFs rendered by Celery workers, cached by a hash of their content.
+"""Documents (PDFs, and Excel or CSV exports) rendered by Celery workers, cached by a hash of
+their content.
 
 Why it is shaped this way:
 
@@ -12,7 +13,11 @@ Why it is shaped this way:
   fingerprint is a SHA-256 over the kind, the id and what the owning app says the document
   depends on. Asking again for unchanged content returns the finished job (one render); any
   change gives a new fingerprint, hence a new job and a new file. Files live at
-  `MEDIA_ROOT/documents/<fingerprint>.pdf`, so two jobs never share a name.
+  `MEDIA_ROOT/documents/<fingerprint>.<extension>`, so two jobs never share a name.
+- **Formats.** A kind declares its file format (`file_format="pdf"`, the default, or "xlsx" or
+  "csv"); the format gives the download's media type and whether pages are counted. So a
+  province-wide Excel export, 20 s of work, runs on a worker like any PDF and the officer
+  watches the same progress page.
 - **The web never renders.** `services.request_document` creates the job inside the request's
   transaction and publishes `tasks.render_document(job_id)` on commit, on the "documents"
   queue (interactive: someone is watching a progress bar). A broker that cannot be reached

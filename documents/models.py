@@ -17,7 +17,8 @@ class JobStatus(models.TextChoices):
 
 
 class DocumentJob(models.Model):
-    """A PDF of (kind, object) at one content fingerprint: rendered once, then served."""
+    """A file (PDF, Excel or CSV) of (kind, object) at one content fingerprint: rendered once,
+    then served."""
 
     kind = models.CharField(_("kind"), max_length=32)
     object_id = models.PositiveBigIntegerField(_("object"))
@@ -27,7 +28,7 @@ class DocumentJob(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     pages = models.PositiveIntegerField(_("pages"), default=0)
-    # documents/<fingerprint>.pdf under MEDIA_ROOT, written by the worker.
+    # documents/<fingerprint>.<pdf|xlsx|csv> under MEDIA_ROOT, written by the worker.
     file = models.FileField(_("file"), upload_to="documents/", blank=True)
     # Shown to the person as is: what went wrong and what to do.
     error = models.TextField(_("error"), blank=True)

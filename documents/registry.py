@@ -1,7 +1,8 @@
 """The kinds of document the upper apps render, each described once in its AppConfig.ready().
 
 Every callable takes the object's id (never an object), so the same description serves the
-web process (fingerprint, access) and the worker (render).
+web process (fingerprint, access) and the worker (render). A kind renders one file format:
+PDF (the default; page-counted and limited to 300 pages), an Excel workbook or CSV.
 """
 
 from __future__ import annotations
@@ -16,6 +17,26 @@ class UnknownKind(LookupError):
 
 
 @dataclass(frozen=True)
+class FileFormat:
+    extension: str
+    media_type: str
+    label: str  # the same in Vietnamese and English
+    paged: bool  # pages are counted and limited (PDF only)
+
+
+FORMATS: dict[str, FileFormat] = {
+    "pdf": FileFormat("pdf", "application/pdf", "PDF", paged=True),
+    "xlsx": FileFormat(
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel",
+        paged=False,
+    ),
+    "csv": FileFormat("csv", "text/csv; charset=utf-8", "CSV", paged=False),
+}
+
+
+@dataclass(frozen=True)
 class DocumentKind:
     kind: str
     render: Callable[[int], bytes]
@@ -26,6 +47,7 @@ class DocumentKind:
     page_estimate: Callable[[int], int] | None = None
     # Ids of objects worth rendering, for `bench_pdf`.
     examples: Callable[[int], Iterable[int]] | None = None
+    file_format: FileFormat = FORMATS["pdf"]
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -40,11 +62,14 @@ def register(
     can_access: Callable[[Any, int], bool],
     page_estimate: Callable[[int], int] | None = None,
     examples: Callable[[int], Iterable[int]] | None = None,
+    file_format: str = "pdf",
     replace: bool = False,
 ) -> DocumentKind:
     """Describe a kind of document; a second registration of a kind needs `replace=True`."""
     if kind in _kinds and not replace:
         raise ValueError(f"document kind {kind!r} is already registered")
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown file format {file_format!r}; known: {sorted(FORMATS)}")
     entry = DocumentKind(
         kind=kind,
         render=render,
@@ -53,6 +78,7 @@ def register(
         can_access=can_access,
         page_estimate=page_estimate,
         examples=examples,
+        file_format=FORMATS[file_format],
     )
     _kinds[kind] = entry
     return entry

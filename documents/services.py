@@ -101,7 +101,7 @@ def _enqueue(job_id: int) -> None:
 
 
 def render_job(*, job_id: int) -> DocumentJob | None:
-    """Render the job's PDF, store it and mark the job done; safe to run twice or at once
+    """Render the job's file, store it and mark the job done; safe to run twice or at once
     in two workers (the file is renamed into place, a finished job is left alone)."""
     job = DocumentJob.objects.filter(pk=job_id).first()
     if job is None or job.status in {JobStatus.FAILED, JobStatus.REFUSED}:
@@ -115,7 +115,7 @@ def render_job(*, job_id: int) -> DocumentJob | None:
         return _finish(job.pk, status=JobStatus.FAILED, error=RENDER_FAILED)
     _progress(job.pk, status=JobStatus.RUNNING, progress=10)
     try:
-        pdf = entry.render(job.object_id)
+        content = entry.render(job.object_id)
     except SoftTimeLimitExceeded:
         return _finish(job.pk, status=JobStatus.FAILED, error=TIMED_OUT)
     except ObjectDoesNotExist:
@@ -126,12 +126,14 @@ def render_job(*, job_id: int) -> DocumentJob | None:
         )
         return _finish(job.pk, status=JobStatus.FAILED, error=RENDER_FAILED)
     _progress(job.pk, progress=90)
-    pages = count_pdf_pages(pdf)
-    if pages > MAX_PAGES:
-        return _finish(
-            job.pk, status=JobStatus.REFUSED, error=TOO_LONG_RENDERED.format(pages=pages)
-        )
-    name = _store(job.fingerprint, pdf)
+    pages = 0
+    if entry.file_format.paged:
+        pages = count_pdf_pages(content)
+        if pages > MAX_PAGES:
+            return _finish(
+                job.pk, status=JobStatus.REFUSED, error=TOO_LONG_RENDERED.format(pages=pages)
+            )
+    name = _store(job.fingerprint, content, entry.file_format.extension)
     now = timezone.now()
     DocumentJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,
@@ -176,15 +178,16 @@ def _file_exists(job: DocumentJob) -> bool:
     return bool(job.file) and job.file.storage.exists(job.file.name)
 
 
-def _store(fingerprint: str, pdf: bytes) -> str:
-    """Write MEDIA_ROOT/documents/<fingerprint>.pdf atomically; returns the storage name."""
-    name = f"documents/{fingerprint}.pdf"
+def _store(fingerprint: str, content: bytes, extension: str) -> str:
+    """Write MEDIA_ROOT/documents/<fingerprint>.<extension> atomically; returns the storage
+    name."""
+    name = f"documents/{fingerprint}.{extension}"
     path = Path(DocumentJob._meta.get_field("file").storage.path(name))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{fingerprint}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(pdf)
+            out.write(content)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

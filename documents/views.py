@@ -47,15 +47,21 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    entry = registry.get(job.kind)
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=registry.get(job.kind).filename(job.object_id),
-        content_type="application/pdf",
+        filename=entry.filename(job.object_id),
+        content_type=entry.file_format.media_type,
     )
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 def _context(job: DocumentJob) -> dict[str, object]:
-    return {"job": job, "filename": registry.get(job.kind).filename(job.object_id)}
+    entry = registry.get(job.kind)
+    return {
+        "job": job,
+        "filename": entry.filename(job.object_id),
+        "file_format": entry.file_format,
+    }

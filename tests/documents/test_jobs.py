@@ -164,6 +164,42 @@ def test_render_job_rejects_a_pdf_that_turns_out_over_300_pages(
     assert not (media_root / "documents").exists() or _pdf_files(media_root) == []
 
 
+# -- file formats -----------------------------------------------------------------------------
+
+
+def test_render_job_does_store_a_spreadsheet_without_counting_pages(
+    member, client, fake_kind, media_root, django_capture_on_commit_callbacks
+):
+    # A workbook that happens to contain the bytes of a page object is not a PDF: no count.
+    content = b"PK\x03\x04 <</Type /Page>> " * 400
+    fake_kind(
+        "sheet",
+        render=lambda object_id: content,
+        filename=lambda object_id: f"bang-{object_id}.xlsx",
+        file_format="xlsx",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.request_document(kind="sheet", object_id=3, user=member)
+
+    job.refresh_from_db()
+    assert (job.status, job.pages) == (JobStatus.DONE, 0)
+    assert job.file.name == f"documents/{job.fingerprint}.xlsx"
+    client.force_login(member)
+    page = client.get(reverse("documents:job", args=[job.pk])).content.decode()
+    assert "Tải về (Excel)" in page and "trang" not in page.split("job-download")[1][:200]
+    response = client.get(reverse("documents:job_download", args=[job.pk]))
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert 'filename="bang-3.xlsx"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == content
+
+
+def test_register_does_refuse_an_unknown_file_format(fake_kind):
+    with pytest.raises(ValueError, match="unknown file format 'docx'"):
+        fake_kind("letter", file_format="docx")
+
+
 # -- the task ---------------------------------------------------------------------------------
 
 
