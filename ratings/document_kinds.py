@@ -1,5 +1,6 @@
-"""The meeting minutes, counting minutes and decision PDFs as kinds of the documents app, so
-workers render them (registered in RatingsConfig.ready()).
+"""The meeting minutes, counting minutes, decision, summary and dossier PDFs, and the summary's
+Excel and CSV exports (ratings.export_kinds), as kinds of the documents app, so workers render
+them (registered in RatingsConfig.ready()).
 
 As for the report (reviews.document_kinds), the fingerprint hashes the HTML the PDF template
 renders, so any change that alters the document alters it and nothing else does.
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from . import permissions, selectors
+from . import export_kinds, permissions, selectors
 from .decision_documents import decision_context, render_decision_pdf
 from .documents import (
     counting_minutes_context,
@@ -22,6 +23,7 @@ from .documents import (
     render_counting_minutes_pdf,
     render_meeting_minutes_pdf,
 )
+from .export_kinds import summary_file_name
 from .models import BallotRound, Decision, Meeting, SummaryNarrative
 
 
@@ -125,7 +127,11 @@ KINDS: dict[str, dict[str, Callable]] = {
     "summary": {
         "render": _summary_render,
         "source_fingerprint": _summary_fingerprint,
-        "filename": lambda pk: f"bao-cao-tong-hop-{pk}.pdf",
+        "filename": lambda pk: summary_file_name(
+            SummaryNarrative.objects.select_related("period", "unit").get(pk=pk),
+            "pdf",
+            prefix="bao-cao-tong-hop",
+        ),
         "can_access": _summary_access,
     },
     "meeting_minutes": {
@@ -154,6 +160,10 @@ KINDS: dict[str, dict[str, Callable]] = {
         "can_access": _decision_access,
     },
 }
+
+
+# The Excel and CSV exports of the summary, written by workers too.
+KINDS.update(export_kinds.kinds(can_access=_summary_access))
 
 
 def register() -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, ballots, meetings
+from .views import appraisal, ballots, meetings, reports
 
 app_name = "ratings"
 
@@ -65,23 +65,27 @@ urlpatterns = [
 ]
 
 # Summary reports, exports, the personal dossier, historical levels (views/reports.py)
-from .views import reports  # noqa: E402 - appended without touching the lines above
-
 urlpatterns += [
     path("summaries/", reports.reports_index, name="reports_index"),
     path("periods/<int:pk>/units/<int:unit_pk>/summary/", reports.summary_report, name="summary"),
+    # POST: each asks a worker for the file and answers with the job's progress page.
     path(
-        "periods/<int:pk>/units/<int:unit_pk>/summary.xlsx",
+        "periods/<int:pk>/units/<int:unit_pk>/summary/export/xlsx/",
         reports.summary_xlsx,
         name="summary_xlsx",
     ),
     path(
-        "periods/<int:pk>/units/<int:unit_pk>/summary.csv",
+        "periods/<int:pk>/units/<int:unit_pk>/summary/export/people-xlsx/",
+        reports.summary_people_xlsx,
+        name="summary_people_xlsx",
+    ),
+    path(
+        "periods/<int:pk>/units/<int:unit_pk>/summary/export/csv/",
         reports.summary_csv,
         name="summary_csv",
     ),
     path(
-        "periods/<int:pk>/units/<int:unit_pk>/summary.pdf",
+        "periods/<int:pk>/units/<int:unit_pk>/summary/export/pdf/",
         reports.summary_pdf,
         name="summary_pdf",
     ),

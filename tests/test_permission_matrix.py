@@ -155,8 +155,9 @@ MATRIX = {
     # dossier: the person and the appraisers/deciders above; historical levels: officers and
     # administrators (as the roster).
     "ratings:summary": row("period_cell", "403 200 200 200 200 404"),
-    "ratings:summary_xlsx": row("period_cell", "403 200 200 200 200 404"),
-    "ratings:summary_csv": row("period_cell", "403 200 200 200 200 404"),
+    "ratings:summary_xlsx": row("period_cell", "403 302 302 302 302 404", "POST"),
+    "ratings:summary_people_xlsx": row("period_cell", "403 302 302 302 302 404", "POST"),
+    "ratings:summary_csv": row("period_cell", "403 302 302 302 302 404", "POST"),
     "ratings:summary_pdf": row("period_cell", "403 302 302 302 302 404", "POST"),
     "ratings:summary_narrative": row(
         "period_cell", "403 302 302 302 302 404", "POST", {"section_2": "Tổ chức", "section_3": ""}

@@ -8,9 +8,7 @@ module was being changed by another piece of work at the same time.
 
 from __future__ import annotations
 
-import io
 import re
-import tempfile
 import time
 import uuid
 from pathlib import Path, PurePath
@@ -165,59 +163,40 @@ def summary_report(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return render(request, "ratings/summary.html", context)
 
 
-def _file_name(period: ReviewPeriod, unit: OrgUnit, suffix: str) -> str:
-    return f"tong-hop-{period.year}-{slugify(unit.code) or unit.pk}.{suffix}"
+def _request_summary_document(request: HttpRequest, pk: int, unit_pk: int, kind: str):
+    """Every summary file is written by a worker: ask for the job of this (period, unit) and
+    show its progress page, which offers the download when it is ready."""
+    from documents import services as document_services
 
-
-# TODO(#7): large subtrees should be exported by a worker (the documents app) and fetched when
-# ready; these answer synchronously from a temporary file.
-@login_required
-@require_GET
-def summary_xlsx(request: HttpRequest, pk: int, unit_pk: int) -> FileResponse:
     period, unit = _scope(request, pk, unit_pk)
-    result = summary.summary(period, unit, kht_limit=None)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    exports.write_xlsx(result, handle)
-    handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=_file_name(period, unit, "xlsx"),
-        content_type=XLSX_TYPE,
-    )
+    narrative = exports.narrative_for(period=period, unit=unit)
+    job = document_services.request_document(kind=kind, object_id=narrative.pk, user=request.user)
+    return redirect("documents:job", pk=job.pk)
 
 
 @login_required
-@require_GET
-def summary_csv(request: HttpRequest, pk: int, unit_pk: int) -> FileResponse:
-    period, unit = _scope(request, pk, unit_pk)
-    result = summary.summary(period, unit, kht_limit=0)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    exports.write_csv(result, text)
-    text.flush()
-    text.detach()  # keep the file open for the response
-    handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=_file_name(period, unit, "csv"),
-        content_type="text/csv; charset=utf-8",
-    )
+@require_POST
+def summary_xlsx(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    return _request_summary_document(request, pk, unit_pk, "summary_xlsx")
+
+
+@login_required
+@require_POST
+def summary_people_xlsx(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    return _request_summary_document(request, pk, unit_pk, "summary_people_xlsx")
+
+
+@login_required
+@require_POST
+def summary_csv(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    return _request_summary_document(request, pk, unit_pk, "summary_csv")
 
 
 @login_required
 @require_POST
 def summary_pdf(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
-    """The narrative PDF is rendered by a worker: ask for the job and show its progress."""
-    from documents import services as document_services
-
-    period, unit = _scope(request, pk, unit_pk)
-    narrative = exports.narrative_for(period=period, unit=unit)
-    job = document_services.request_document(
-        kind="summary", object_id=narrative.pk, user=request.user
-    )
-    return redirect("documents:job", pk=job.pk)
+    """The narrative PDF report, in the official layout."""
+    return _request_summary_document(request, pk, unit_pk, "summary")
 
 
 @login_required

@@ -170,17 +170,6 @@ def test_write_csv_does_start_with_a_bom_and_hold_the_totals(seed):
         assert total["HTT trở lên (%)"] == (f"{pct:.2f}" if pct is not None else "")
 
 
-def test_summary_csv_view_does_send_utf8_with_a_bom(seed, client, authority):
-    client.force_login(authority)
-    url = reverse("ratings:summary_csv", args=[seed.period.pk, seed.units["district"].pk])
-    response = client.get(url)
-    body = b"".join(response.streaming_content)
-    assert response.status_code == 200
-    assert body.startswith(b"\xef\xbb\xbf")
-    assert "Đảng viên".encode() in body
-    assert "attachment" in response["Content-Disposition"]
-
-
 # -- PDF ----------------------------------------------------------------------------------------
 
 
@@ -244,16 +233,6 @@ def test_summary_pdf_view_does_render_in_a_worker_and_download(
     assert pdf.startswith(b"%PDF")
     total = expected_figures(seed.period, seed.units["cell_a"].path)["members"]["total"]
     assert f"Tổng số đảng viên: {total}" in _pdf_text(tmp_path, pdf)
-
-
-def test_summary_xlsx_view_does_stream_a_workbook(seed, client, org_officer):
-    client.force_login(org_officer)
-    url = reverse("ratings:summary_xlsx", args=[seed.period.pk, seed.units["district"].pk])
-    response = client.get(url)
-    body = b"".join(response.streaming_content)
-    assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
-    assert exports.SHEET_NAMES["members"] in book.sheetnames
 
 
 def test_summary_narrative_does_save_the_officers_text(seed, client, org_officer):
