@@ -90,3 +90,11 @@ class NotEligibleForRating(RatingError):
 class LinkageViolated(RatingError):
     """R-L1 / R-L2: a head above their collective, a leadership collective above its
     organisation."""
+
+
+class UnknownLevel(RatingError):
+    """The level is not one of the rule set's levels."""
+
+
+class LevelAboveCap(RatingError):
+    """R-E3: a subject capped by absence is rated at most HT, whoever sets the level."""

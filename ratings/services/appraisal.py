@@ -1,8 +1,10 @@
 """Appraisal (thẩm định), the quota, decisions and re-opening.
 
 The checks run in one place, each giving a cap on the level and its reason in Vietnamese:
-eligibility (R-E*), the points band, discipline (R-K1 … R-K3), head ≤ collective (R-L1),
-leadership collective ≤ organisation (R-L2), a chi bộ's HTT needing its members (R-L4).
+eligibility (R-E*), the points band, discipline (R-K1 … R-K3), the rule set's hard conditions
+for HTXS (a collective with a disciplined sub-unit or leadership member stays at most HTT),
+head ≤ collective (R-L1), leadership collective ≤ organisation (R-L2), a chi bộ's HTT needing
+its members (R-L4).
 The proposal is the worst of the ballot (or self) proposal and every cap.
 """
 
@@ -29,10 +31,12 @@ from reviews.services.remediation import unremedied_counts
 from ..exceptions import (
     ChangeReasonRequired,
     DecisionLocked,
+    LevelAboveCap,
     LinkageViolated,
     NotEligibleForRating,
     NothingToDecide,
     QuotaExceeded,
+    UnknownLevel,
 )
 from ..models import (
     CandidateResult,
@@ -50,6 +54,15 @@ from ..quota import QuotaCandidate, QuotaPlan, plan, within_cap
 HTXS, HTT, HT, KHT = "HTXS", "HTT", "HT", "KHT"
 RATED = (Eligibility.ELIGIBLE, Eligibility.CAPPED)
 HEAD_ROLES = (MembershipRole.HEAD, MembershipRole.SECRETARY)
+# Who counts as a collective's leadership for its HTXS condition; every member of a leadership
+# collective (tập thể lãnh đạo, quản lý) counts too.
+LEADERSHIP_ROLES = (
+    MembershipRole.SECRETARY,
+    MembershipRole.DEPUTY_SECRETARY,
+    MembershipRole.COMMITTEE_MEMBER,
+    MembershipRole.HEAD,
+    MembershipRole.DEPUTY_HEAD,
+)
 # R-K1: more than this share of a collective's sub-units disciplined makes it KHT.
 SUBUNIT_DISCIPLINE_SHARE = Fraction(1, 5)
 
@@ -157,10 +170,18 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
     collectives = sorted(
         (s for s in subjects if s.person_id is None), key=lambda s: -len(s.unit.path)
     )
+    leaders = _disciplined_leaders(period, [s.unit for s in collectives])
     for subject in collectives:
         ruleset = review_selectors.ruleset_for_unit(period, subject.unit)
         found = _base_checks(subject, ruleset, ballots, unremedied.get(subject.pk, 0))
-        found.extend(_collective_discipline(subject, unit_records))
+        children = _subunit_ids(subject.unit)
+        found.extend(_unit_discipline(subject.unit, unit_records, children))
+        if ruleset.scoring.hard_conditions.collective_htxs_no_disciplined:
+            found.extend(
+                _collective_htxs_discipline(
+                    unit_records, children, leaders.get(subject.unit_id, [])
+                )
+            )
         if ruleset.constraints.cell_htt_requires_members and subject.unit.kind in (
             UnitKind.PARTY_CELL,
             UnitKind.GRASSROOTS_CELL,
@@ -290,20 +311,64 @@ def _proposal(found: list[Check], ruleset) -> str:
     return _worse([starting, *[c.cap for c in found if c.code not in ("ballot", "self")]], ruleset)
 
 
-def _collective_discipline(subject: Subject, records: list[DisciplineRecord]) -> list[Check]:
-    return _unit_discipline(subject.unit, records)
+def _subunit_ids(unit: OrgUnit) -> set[int]:
+    """The units directly under `unit` (its tổ chức trực thuộc)."""
+    return set(
+        OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).values_list(
+            "pk", flat=True
+        )
+    )
 
 
-def _unit_discipline(unit: OrgUnit, records: list[DisciplineRecord]) -> list[Check]:
+def _disciplined_leaders(period: ReviewPeriod, units: list[OrgUnit]) -> dict[int, list[str]]:
+    """Per collective, the names of its leadership members disciplined for the period's year:
+    committee members and heads (and their deputies), and every member of a leadership
+    collective. One query for all the collectives."""
+    leadership_collectives = {u.pk for u in units if u.kind == UnitKind.LEADERSHIP_COLLECTIVE}
+    disciplined = DisciplineRecord.objects.filter(
+        counting_discipline(period), person__isnull=False
+    ).values("person_id")
+    rows = (
+        Membership.objects.filter(unit__in=[u.pk for u in units], person_id__in=disciplined)
+        .filter(_current(period))
+        .filter(Q(role__in=LEADERSHIP_ROLES) | Q(unit__in=leadership_collectives))
+        .order_by("person__full_name")
+        .values_list("unit_id", "person__full_name")
+        .distinct()
+    )
+    found: dict[int, list[str]] = defaultdict(list)
+    for unit_id, name in rows:
+        found[unit_id].append(name)
+    return found
+
+
+def _collective_htxs_discipline(
+    records: list[DisciplineRecord], children: set[int], leaders: list[str]
+) -> list[Check]:
+    """The rule set's HTXS condition for collectives: no sub-unit and no leadership member
+    disciplined in the year; otherwise the collective stays at most HTT."""
+    subunits = sorted({r.unit.name for r in records if r.unit_id in children})
+    reasons = []
+    if subunits:
+        reasons.append("tổ chức trực thuộc bị kỷ luật: " + ", ".join(subunits))
+    if leaders:
+        reasons.append("thành viên lãnh đạo bị kỷ luật: " + ", ".join(leaders))
+    if not reasons:
+        return []
+    message = "Tập thể chưa đủ điều kiện HTXS (" + "; ".join(reasons) + ")."
+    return [Check("collective_htxs", False, message, cap=HTT)]
+
+
+def _unit_discipline(
+    unit: OrgUnit, records: list[DisciplineRecord], children: set[int] | None = None
+) -> list[Check]:
     own = [r for r in records if r.unit_id == unit.pk]
     found = []
     if own:
         found.append(Check("R-K1", False, "R-K1: tập thể bị kỷ luật trong năm đánh giá.", KHT))
-    children = OrgUnit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).values_list(
-        "pk", flat=True
-    )
-    children = list(children)
-    disciplined = {r.unit_id for r in records if r.unit_id in set(children)}
+    if children is None:
+        children = _subunit_ids(unit)
+    disciplined = {r.unit_id for r in records if r.unit_id in children}
     if children and Fraction(len(disciplined), len(children)) > SUBUNIT_DISCIPLINE_SHARE:
         found.append(
             Check(
@@ -314,7 +379,7 @@ def _unit_discipline(unit: OrgUnit, records: list[DisciplineRecord]) -> list[Che
                 KHT,
             )
         )
-    if any(r.is_corruption for r in records if r.unit_id in set(children)):
+    if any(r.is_corruption for r in records if r.unit_id in children):
         found.append(
             Check("R-K1", False, "R-K1: có tổ chức trực thuộc bị kỷ luật về tham nhũng.", KHT)
         )
@@ -361,10 +426,28 @@ def _heads(period: ReviewPeriod, person_ids: set[int]) -> dict[int, list[tuple[i
 
 @transaction.atomic
 def change_level(*, rating: Rating, level: str, reason: str, user: AbstractBaseUser) -> Rating:
-    """The officer sets a level other than the proposal; a written reason is required."""
-    rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    """The officer sets a level other than the proposal; a written reason is required. The
+    level must be one of the rule set's, and a subject capped by absence (R-E3) stays at most
+    HT."""
+    rating = (
+        Rating.objects.select_for_update()
+        .select_related("subject__unit", "subject__period")
+        .get(pk=rating.pk)
+    )
     if rating.status != RatingStatus.APPRAISED:
         raise DecisionLocked("Mức xếp loại đã được quyết định; cần hủy quyết định để sửa.")
+    subject = rating.subject
+    ruleset = review_selectors.ruleset_for_unit(subject.period, subject.unit)
+    codes = [lvl.code for lvl in ruleset.levels]
+    if level not in codes:
+        raise UnknownLevel(f"Mức «{level}» không có trong bộ quy tắc ({', '.join(codes)}).")
+    if subject.eligibility == Eligibility.CAPPED and ruleset.level_rank(level) < ruleset.level_rank(
+        HT
+    ):
+        raise LevelAboveCap(
+            "R-E3: đối tượng này chỉ được xếp loại không quá mức Hoàn thành nhiệm vụ "
+            f"({subject.eligibility_reason or 'nghỉ ốm, nghỉ chế độ'})."
+        )
     reason = nfc_lines(reason)
     if level != rating.proposed_level and not reason:
         raise ChangeReasonRequired("Cần ghi rõ lý do khi thay đổi mức so với đề xuất.")

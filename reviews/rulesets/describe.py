@@ -175,7 +175,7 @@ def _hard_condition_rows(rs: RuleSet) -> list[Row]:
     if hc.htxs_min_targets_exceeded_pct is not None:
         htxs.append(f"ít nhất {pct(hc.htxs_min_targets_exceeded_pct)} chỉ tiêu vượt mức")
     if hc.collective_htxs_no_disciplined:
-        htxs.append("(tập thể) không có tổ chức trực thuộc hoặc thành viên bị kỷ luật")
+        htxs.append("(tập thể) không có tổ chức trực thuộc hoặc thành viên lãnh đạo bị kỷ luật")
     collective_ht: list[str] = []
     if hc.collective_ht_min_tasks_completed_pct is not None:
         collective_ht.append(f"hoàn thành {pct(hc.collective_ht_min_tasks_completed_pct)} nhiệm vụ")

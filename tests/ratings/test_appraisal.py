@@ -13,7 +13,13 @@ from decimal import Decimal
 import pytest
 
 from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
-from ratings.exceptions import ChangeReasonRequired, LinkageViolated, QuotaExceeded
+from ratings.exceptions import (
+    ChangeReasonRequired,
+    LevelAboveCap,
+    LinkageViolated,
+    QuotaExceeded,
+    UnknownLevel,
+)
 from ratings.models import (
     Decision,
     DisciplineForm,
@@ -25,7 +31,7 @@ from ratings.models import (
 )
 from ratings.quota import BASIS_LABELS
 from ratings.services import appraisal
-from reviews.models import QuotaGroup, Report, ReviewPeriod, Subject, SubjectClass
+from reviews.models import Eligibility, QuotaGroup, Report, ReviewPeriod, Subject, SubjectClass
 from reviews.services import enrolment, periods
 
 from ..factories import MembershipFactory, OrgUnitFactory, PersonFactory
@@ -232,6 +238,77 @@ def test_appraise_does_rate_kht_when_over_20pct_subunits_disciplined_R_K1(
     district = rating(period, tree.district)
     assert district.level == expected
     assert bool(failed(district, "R-K1")) == (expected == KHT)
+
+
+# -- The rule set's HTXS condition for collectives (QĐ 366: no disciplined sub-unit or
+# leadership member) ------------------------------------------------------------------------
+
+
+def _propose_htxs(period, unit) -> None:
+    propose_all(period, HTT)
+    propose(period, unit, None, HTXS)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    # QĐ 366 sets the condition; QĐ 124's rule set does not, so HTXS stays possible there.
+    [("qd366-hd43", HTT), ("qd124-hd25", HTXS)],
+)
+def test_appraise_does_keep_a_collective_at_htt_when_a_subunit_is_disciplined_htxs_condition(
+    tree, org_officer, code, expected
+):
+    """One chi bộ of five disciplined: not KHT (20% is not over 20%), but not HTXS either."""
+    period = make_period(tree, org_officer, 2026, code=code)
+    for _ in range(3):
+        OrgUnitFactory(parent=tree.district)
+    enrol(period)
+    _propose_htxs(period, tree.district)
+    discipline(
+        org_officer,
+        unit=tree.cell_b,
+        at=tree.cell_b,
+        violated=dt.date(2026, 4, 1),
+        decided=dt.date(2026, 7, 1),
+    )
+
+    appraisal.appraise(period=period, unit=tree.district, user=org_officer)
+
+    district = rating(period, tree.district)
+    assert (district.proposed_level, district.level) == (expected, expected)
+    blocked = f"Tập thể chưa đủ điều kiện HTXS (tổ chức trực thuộc bị kỷ luật: {tree.cell_b.name})."
+    assert failed(district, "collective_htxs") == ([blocked] if expected == HTT else [])
+
+
+def test_appraise_does_keep_a_collective_at_htt_when_a_leader_is_disciplined_htxs_condition(
+    period, tree, org_officer
+):
+    secretary = PersonFactory(party_admission_date=ADMITTED, full_name="Nguyễn Văn Bí Thư")
+    MembershipFactory(person=secretary, unit=tree.cell_a, role=MembershipRole.SECRETARY)
+    plain = PersonFactory(party_admission_date=ADMITTED, full_name="Trần Thị Đảng Viên")
+    MembershipFactory(person=plain, unit=tree.cell_b)
+    enrol(period)
+    propose_all(period, HTT)
+    propose(period, tree.cell_a, None, HTXS)
+    propose(period, tree.cell_b, None, HTXS)
+    for person, unit in ((secretary, tree.cell_a), (plain, tree.cell_b)):
+        discipline(
+            org_officer,
+            person=person,
+            at=unit,
+            violated=dt.date(2026, 3, 2),
+            decided=dt.date(2026, 6, 1),
+        )
+
+    appraisal.appraise(period=period, unit=tree.district, user=org_officer)
+
+    cell_a = rating(period, tree.cell_a)
+    assert cell_a.level == HTT
+    assert failed(cell_a, "collective_htxs") == [
+        "Tập thể chưa đủ điều kiện HTXS (thành viên lãnh đạo bị kỷ luật: Nguyễn Văn Bí Thư)."
+    ]
+    # A disciplined member who holds no leadership post does not block the chi bộ's HTXS.
+    cell_b = rating(period, tree.cell_b)
+    assert (cell_b.level, failed(cell_b, "collective_htxs")) == (HTXS, [])
 
 
 @pytest.mark.parametrize(("self_detected", "expected"), [(False, KHT), (True, HTT)])
@@ -898,6 +975,37 @@ def test_change_level_rejects_other_level_without_reason(cell_group, period, tre
         appraisal.change_level(
             rating=rating(period, tree.cell_a, people[2]), level=HT, reason=" ", user=org_officer
         )
+
+
+def test_change_level_does_refuse_a_level_outside_the_ruleset_UnknownLevel(
+    cell_group, period, tree, org_officer
+):
+    people, _group = cell_group()
+    appraisal.appraise(period=period, unit=tree.district, user=org_officer)
+    r = rating(period, tree.cell_a, people[2])
+
+    with pytest.raises(UnknownLevel, match="Mức «XUATSAC» không có trong bộ quy tắc"):
+        appraisal.change_level(rating=r, level="XUATSAC", reason="Gõ nhầm", user=org_officer)
+    r.refresh_from_db()
+    assert r.level == HTT
+
+
+def test_change_level_does_keep_a_subject_capped_by_absence_at_most_ht_R_E3(
+    cell_group, period, tree, org_officer
+):
+    people, _group = cell_group()
+    Subject.objects.filter(period=period, person=people[2]).update(
+        eligibility=Eligibility.CAPPED, eligibility_reason="Nghỉ ốm 4 tháng"
+    )
+    appraisal.appraise(period=period, unit=tree.district, user=org_officer)
+    r = rating(period, tree.cell_a, people[2])
+    assert r.level == HT  # the appraisal's own cap
+
+    with pytest.raises(LevelAboveCap, match="Nghỉ ốm 4 tháng"):
+        appraisal.change_level(rating=r, level=HTT, reason="Đề nghị", user=org_officer)
+    appraisal.change_level(rating=r, level=KHT, reason="Không hoàn thành", user=org_officer)
+    r.refresh_from_db()
+    assert r.level == KHT
 
 
 def test_quota_services_do_leave_audit_reason(cell_group, period, tree, org_officer, authority):
