@@ -9,8 +9,10 @@ whenever the file would, without writing the file in the request:
   summary page makes, ~1 s for a province), units and the period by all their fields;
 - the list of every subject (people workbook only): one aggregate query hashing, in the
   database, each subject's row as the sheet shows it;
-- the writer itself: the source of `ratings/exports.py` and the openpyxl version, so a change
-  of layout is not served from an older file.
+- the writer itself: the source of the modules that decide what the files contain
+  (`ratings/exports/spreadsheets.py`, the writers and their columns, and
+  `ratings/exports/labels.py`, the names they print) and the openpyxl version, so a change of
+  layout is not served from an older file.
 
 A fingerprint that changes too often only costs a render; one that misses a change would serve
 stale figures, so each input above errs on the side of changing.
@@ -35,6 +37,7 @@ from django.utils.text import slugify
 from reviews.models import Subject
 
 from . import exports
+from .exports import labels, spreadsheets
 from .models import SummaryNarrative
 from .summary import UnitSummary, summary
 
@@ -111,10 +114,18 @@ def subject_rows_digest(narrative: SummaryNarrative) -> str:
     return found["digest"] or "none"
 
 
+# The modules whose source decides what the Excel and CSV files contain (not the package's
+# __init__, which only re-exports).
+WRITER_MODULES = (spreadsheets, labels)
+
+
 @cache
 def _writer_version() -> str:
-    source = Path(exports.__file__).read_bytes()
-    return f"{hashlib.sha256(source).hexdigest()}\0openpyxl {version('openpyxl')}"
+    digest = hashlib.sha256()
+    for module in WRITER_MODULES:
+        source = Path(module.__file__).read_bytes()
+        digest.update(f"{module.__name__}\0{len(source)}\0".encode() + source)
+    return f"{digest.hexdigest()}\0openpyxl {version('openpyxl')}"
 
 
 def _fingerprint(narrative_id: int, *, file_format: str, people: bool) -> str:
