@@ -48,6 +48,8 @@ class DocumentKind:
     # Ids of objects worth rendering, for `bench_pdf`.
     examples: Callable[[int], Iterable[int]] | None = None
     file_format: FileFormat = FORMATS["pdf"]
+    # The page the document was asked from, linked from the job page ("back to …").
+    source_url: Callable[[int], str] | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}
@@ -63,6 +65,7 @@ def register(
     page_estimate: Callable[[int], int] | None = None,
     examples: Callable[[int], Iterable[int]] | None = None,
     file_format: str = "pdf",
+    source_url: Callable[[int], str] | None = None,
     replace: bool = False,
 ) -> DocumentKind:
     """Describe a kind of document; a second registration of a kind needs `replace=True`."""
@@ -79,6 +82,7 @@ def register(
         page_estimate=page_estimate,
         examples=examples,
         file_format=FORMATS[file_format],
+        source_url=source_url,
     )
     _kinds[kind] = entry
     return entry

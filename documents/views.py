@@ -64,4 +64,5 @@ def _context(job: DocumentJob) -> dict[str, object]:
         "job": job,
         "filename": entry.filename(job.object_id),
         "file_format": entry.file_format,
+        "source_url": entry.source_url(job.object_id) if entry.source_url else "",
     }

@@ -14,6 +14,7 @@ from importlib.metadata import version
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from . import export_kinds, permissions, selectors
 from .decision_documents import decision_context, render_decision_pdf
@@ -86,6 +87,16 @@ def _summary_access(user: Any, narrative_id: int) -> bool:
     )
 
 
+def _summary_url(narrative_id: int) -> str:
+    narrative = SummaryNarrative.objects.get(pk=narrative_id)
+    return reverse("ratings:summary", args=[narrative.period_id, narrative.unit_id])
+
+
+def _round_url(round_id: int) -> str:
+    meeting_id = BallotRound.objects.values_list("meeting_id", flat=True).get(pk=round_id)
+    return reverse("ratings:meeting_detail", args=[meeting_id])
+
+
 def _dossier_render(person_id: int) -> bytes:
     # Rendering a dossier archives it: the worker keeps the copy it hands out, with both
     # checksums (a redelivered task archives the same content again, which is harmless).
@@ -122,6 +133,7 @@ KINDS: dict[str, dict[str, Callable]] = {
         "source_fingerprint": _dossier_fingerprint,
         "filename": lambda pk: f"ho-so-{pk}.pdf",
         "can_access": _dossier_access,
+        "source_url": lambda pk: reverse("ratings:dossier", args=[pk]),
     },
     # The summary report of a (period, unit), keyed by the row holding its narrative text.
     "summary": {
@@ -133,6 +145,7 @@ KINDS: dict[str, dict[str, Callable]] = {
             prefix="bao-cao-tong-hop",
         ),
         "can_access": _summary_access,
+        "source_url": _summary_url,
     },
     "meeting_minutes": {
         "render": lambda pk: render_meeting_minutes_pdf(Meeting.objects.get(pk=pk)),
@@ -141,6 +154,7 @@ KINDS: dict[str, dict[str, Callable]] = {
         ),
         "filename": lambda pk: f"bien-ban-hoi-nghi-{pk}.pdf",
         "can_access": _meeting_access,
+        "source_url": lambda pk: reverse("ratings:meeting_detail", args=[pk]),
     },
     "counting_minutes": {
         "render": lambda pk: render_counting_minutes_pdf(BallotRound.objects.get(pk=pk)),
@@ -150,6 +164,7 @@ KINDS: dict[str, dict[str, Callable]] = {
         ),
         "filename": lambda pk: f"bien-ban-kiem-phieu-{pk}.pdf",
         "can_access": _round_access,
+        "source_url": _round_url,
     },
     "decision": {
         "render": lambda pk: render_decision_pdf(Decision.objects.get(pk=pk)),
@@ -158,12 +173,13 @@ KINDS: dict[str, dict[str, Callable]] = {
         ),
         "filename": lambda pk: f"quyet-dinh-{pk}.pdf",
         "can_access": _decision_access,
+        "source_url": lambda pk: reverse("ratings:decision_detail", args=[pk]),
     },
 }
 
 
 # The Excel and CSV exports of the summary, written by workers too.
-KINDS.update(export_kinds.kinds(can_access=_summary_access))
+KINDS.update(export_kinds.kinds(can_access=_summary_access, source_url=_summary_url))
 
 
 def register() -> None:

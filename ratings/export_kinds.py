@@ -159,8 +159,9 @@ def _file_name(narrative_id: int, *, file_format: str, people: bool) -> str:
     return summary_file_name(_narrative(narrative_id), file_format, prefix=prefix)
 
 
-def kinds(can_access: Any) -> dict[str, dict[str, Any]]:
-    """The registry descriptions of the three exports; access is the summary's."""
+def kinds(can_access: Any, source_url: Any) -> dict[str, dict[str, Any]]:
+    """The registry descriptions of the three exports; access and the page they are asked
+    from are the summary's."""
     described = {}
     for kind, options in EXPORTS.items():
         described[kind] = {
@@ -168,6 +169,7 @@ def kinds(can_access: Any) -> dict[str, dict[str, Any]]:
             "source_fingerprint": lambda pk, _o=options: _fingerprint(pk, **_o),
             "filename": lambda pk, _o=options: _file_name(pk, **_o),
             "can_access": can_access,
+            "source_url": source_url,
             "file_format": options["file_format"],
         }
     return described

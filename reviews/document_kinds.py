@@ -15,6 +15,7 @@ from importlib.metadata import version
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from . import selectors
 from .documents import render_report_pdf, report_context
@@ -39,6 +40,10 @@ def filename(report_id: int) -> str:
     return f"ban-kiem-diem-{report_id}.pdf"
 
 
+def source_url(report_id: int) -> str:
+    return reverse("reviews:report_detail", args=[report_id])
+
+
 def can_access(user: Any, report_id: int) -> bool:
     return selectors.reports_visible_to(user).filter(pk=report_id).exists()
 
@@ -58,4 +63,5 @@ def register() -> None:
         filename=filename,
         can_access=can_access,
         examples=examples,
+        source_url=source_url,
     )

@@ -341,6 +341,24 @@ def test_request_view_does_redirect_to_the_job_page(
     assert client.get(url).status_code == 405
 
 
+def test_job_page_does_link_back_to_the_page_it_was_asked_from(
+    client, member, member_report, fake_kind, django_capture_on_commit_callbacks
+):
+    fake_kind("nowhere")
+    with django_capture_on_commit_callbacks(execute=False):
+        report_job = services.request_document(
+            kind="report", object_id=member_report.pk, user=member
+        )
+        other_job = services.request_document(kind="nowhere", object_id=1, user=member)
+    client.force_login(member)
+
+    page = client.get(reverse("documents:job", args=[report_job.pk])).content.decode()
+    back = reverse("reviews:report_detail", args=[member_report.pk])
+    assert f'href="{back}" data-testid="job-source"' in page
+    page = client.get(reverse("documents:job", args=[other_job.pk])).content.decode()
+    assert "job-source" not in page
+
+
 def test_progress_fragment_does_poll_while_the_job_is_queued(
     client, member, member_report, django_capture_on_commit_callbacks
 ):

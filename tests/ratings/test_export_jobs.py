@@ -57,6 +57,9 @@ def test_summary_xlsx_view_does_write_the_workbook_in_a_worker(
     job.refresh_from_db()
     assert (job.status, job.pages) == (JobStatus.DONE, 0)
     assert job.file.name == f"documents/{job.fingerprint}.xlsx"
+    page = client.get(reverse("documents:job", args=[job.pk])).content.decode()
+    back = reverse("ratings:summary", args=[seed.period.pk, district.pk])
+    assert f'href="{back}" data-testid="job-source"' in page
     response, body = _download(client, job)
     assert response["Content-Type"] == registry.FORMATS["xlsx"].media_type
     assert f'filename="tong-hop-{seed.period.year}-' in response["Content-Disposition"]
