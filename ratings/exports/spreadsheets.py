@@ -127,14 +127,6 @@ class _Sheet:
         self.ws.append([self._cell(text, font=Font(italic=True))])
 
 
-def _ok(ok: bool) -> str:
-    return "Có" if ok else "Vượt"
-
-
-def _class_name(code: str) -> str:
-    return CLASS_NAMES.get(code, code)
-
-
 def _stats_values(stats: GroupStats) -> list[Any]:
     return [value(stats) for _header, value, _kind in COLUMNS]
 
