@@ -1,7 +1,7 @@
 """Import of the levels of earlier years (before the app existed) from an Excel workbook or a
 CSV table, so year-over-year comparisons work from the first season.
 
-As with the roster import (orgunits/services/roster.py): the whole file is read and checked
+As with the roster import (orgunits/services/roster/): the whole file is read and checked
 first, every problem is reported in Vietnamese with its row and column, and only a file without
 problems is written, in one transaction. Rows are matched by (year, person code or unit code,
 subject class), so importing the same file again changes nothing.
