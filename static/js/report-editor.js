@@ -135,7 +135,11 @@
     const names = JSON.parse(document.getElementById("level-names").textContent || "{}");
     const band = bands.find(function (b) { return total >= b.min; });
     document.getElementById("score-band").textContent = band ? (names[band.level] || band.level) : "";
-    if (data && data.band) document.getElementById("score-band").textContent = data.band;
+    // A save answers with the band of what it saved; scores typed while it was in flight make
+    // that band stale, so it is shown only when its total is the one on the screen.
+    const sameTotal = data && data.total_points !== null &&
+      Math.abs(data.total_points - total) < 0.005;
+    if (sameTotal && data.band) document.getElementById("score-band").textContent = data.band;
   }
 
   function showProblems(problems) {
