@@ -45,6 +45,14 @@ class BallotInvariantBroken(RatingError):
     """The number of ballots differs from the number of participations."""
 
 
+class AttendanceLocked(RatingError):
+    """Attendance is frozen while a round is open: its ballots were issued to those present."""
+
+
+class BallotsExceedIssued(RatingError):
+    """More ballots came back than were issued when the round opened."""
+
+
 class NotCountingCommittee(RatingError):
     pass
 

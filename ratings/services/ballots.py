@@ -28,6 +28,7 @@ from ..exceptions import (
     AlreadyVoted,
     AnotherRoundOpen,
     BallotInvariantBroken,
+    BallotsExceedIssued,
     InvalidBallot,
     MeetingNotEditable,
     NoCandidates,
@@ -242,6 +243,14 @@ def close_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
         raise BallotInvariantBroken(
             f"Số phiếu ({len(choices)}) khác số người đã bỏ phiếu ({participations}); "
             "vòng bỏ phiếu chưa được đóng, cần kiểm tra."
+        )
+    # Ballots were issued to those present at opening (attendance is then frozen); more coming
+    # back means the base of the count is wrong, so nothing is counted.
+    if len(choices) > ballot_round.present_count:
+        raise BallotsExceedIssued(
+            f"Số phiếu thu vào ({len(choices)}) nhiều hơn số phiếu phát ra "
+            f"({ballot_round.present_count}, bằng số người có mặt khi mở vòng); vòng bỏ phiếu "
+            "chưa được đóng, cần kiểm tra."
         )
     _rewrite_in_random_order(ballot_round, choices)
     ballot_round.status = RoundStatus.CLOSED

@@ -15,8 +15,16 @@ from orgunits.text import nfc, nfc_lines, vn_decimal
 from reviews import selectors as review_selectors
 from reviews.models import ReviewPeriod, Subject, Suggestion
 
-from ..exceptions import MeetingNotEditable, NotConvened
-from ..models import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
+from ..exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
+from ..models import (
+    AgendaItem,
+    Attendance,
+    BallotRound,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    RoundStatus,
+)
 from ..tally import VoteRule, quorum_met
 
 # R-L3: the collective first, then the head, the deputies, the members.
@@ -118,9 +126,19 @@ def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
 def set_attendance(
     *, meeting: Meeting, person: Person, present: bool, absence_reason: str = ""
 ) -> Attendance:
-    """Mark a convened person present, or absent with a reason."""
+    """Mark a convened person present, or absent with a reason; refused while a round is open."""
     if meeting.status == MeetingStatus.CLOSED:
         raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    # The ballots of an open round were issued to those present when it opened; attendance
+    # waits for the round to close. The meeting lock orders this against open_round.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+    open_round = BallotRound.objects.filter(meeting=meeting, status=RoundStatus.OPEN).first()
+    if open_round is not None:
+        raise AttendanceLocked(
+            f"Không thể thay đổi điểm danh khi đang có vòng bỏ phiếu mở (vòng {open_round.number}:"
+            f" đã phát phiếu cho {open_round.present_count} người có mặt lúc mở vòng). Đóng vòng "
+            "bỏ phiếu rồi điểm danh lại; người đến muộn bỏ phiếu ở vòng sau."
+        )
     attendance = Attendance.objects.filter(meeting=meeting, person=person).first()
     if attendance is None:
         raise NotConvened(f"{person.full_name} không có trong danh sách triệu tập.")

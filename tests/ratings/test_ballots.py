@@ -25,6 +25,7 @@ from ratings.exceptions import (
     AlreadyVoted,
     AnotherRoundOpen,
     BallotInvariantBroken,
+    BallotsExceedIssued,
     InvalidBallot,
     NoCandidates,
     NotCountingCommittee,
@@ -36,6 +37,7 @@ from ratings.exceptions import (
     RoundNotOpen,
 )
 from ratings.models import (
+    Attendance,
     Ballot,
     CandidateResult,
     PaperEntry,
@@ -413,6 +415,27 @@ def test_close_round_rejects_close_when_ballots_differ_from_participations(make_
             [ballot_round.pk],
         )
     with pytest.raises(BallotInvariantBroken, match=r"Số phiếu \(3\) khác số người đã bỏ phiếu"):
+        ballots.close_round(ballot_round=ballot_round)
+    ballot_round.refresh_from_db()
+    assert ballot_round.status == RoundStatus.OPEN
+    assert not CandidateResult.objects.filter(round=ballot_round).exists()
+    assert not RoundTally.objects.filter(round=ballot_round).exists()
+
+
+def test_close_round_rejects_when_ballots_exceed_issued(make_meeting):
+    # Issue #12: opened with 7 present, attendance then raised to 12 and 12 ballots cast; the
+    # tally counted against 7 and proposed HTXS where the true base gives HT.
+    convened = make_meeting(12, present=7)
+    ballot_round = convened.open(candidates=1)
+    assert ballot_round.present_count == 7
+    Attendance.objects.filter(meeting=convened.meeting).update(present=True, absence_reason="")
+    convened.cast_all(
+        ballot_round,
+        lambda i, cs: {str(c.pk): "HTXS" if i < 4 else "HT" for c in cs},
+        voters=convened.people,
+    )
+    issued_7 = r"thu vào \(12\) nhiều hơn số phiếu phát ra \(7,"
+    with pytest.raises(BallotsExceedIssued, match=issued_7):
         ballots.close_round(ballot_round=ballot_round)
     ballot_round.refresh_from_db()
     assert ballot_round.status == RoundStatus.OPEN

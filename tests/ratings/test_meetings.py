@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from orgunits.models import MembershipRole, UnitKind
-from ratings.exceptions import MeetingNotEditable, NotConvened
+from ratings.exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
 from ratings.models import MeetingKind
-from ratings.services import meetings
+from ratings.services import ballots, meetings
 from reviews.models import Subject, SubjectClass, Suggestion
 from reviews.services import enrolment, periods
 
@@ -124,6 +124,24 @@ def test_set_attendance_rejects_absence_when_no_reason(make_meeting):
     assert (attendance.present, attendance.absence_reason) == (False, "Ốm đau")
     attendance = meetings.set_attendance(meeting=convened.meeting, person=person, present=True)
     assert (attendance.present, attendance.absence_reason) == (True, "")
+
+
+def test_set_attendance_rejects_when_round_open(make_meeting):
+    # The ballots issued are those present when the round opened: 7 of 12 here. Letting the
+    # chair mark five more present mid-round let 12 vote against a base of 7.
+    convened = make_meeting(12, present=7)
+    ballot_round = convened.open()
+    late = convened.people[7]
+    with pytest.raises(AttendanceLocked, match="đang có vòng bỏ phiếu mở"):
+        meetings.set_attendance(meeting=convened.meeting, person=late, present=True)
+    with pytest.raises(AttendanceLocked):
+        meetings.set_attendance(
+            meeting=convened.meeting, person=convened.people[0], present=False, absence_reason="Ốm"
+        )
+    assert convened.meeting.attendance.filter(present=True).count() == 7
+    ballots.close_round(ballot_round=ballot_round)
+    meetings.set_attendance(meeting=convened.meeting, person=late, present=True)
+    assert convened.meeting.attendance.filter(present=True).count() == 8
 
 
 def test_set_attendance_rejects_person_when_not_convened(make_meeting, outsider):
