@@ -130,7 +130,8 @@
       const v = parseFloat((el.value || "").replace(",", "."));
       if (!isNaN(v)) total += v;
     });
-    totalEl.textContent = String(Math.round(total * 100) / 100);
+    // Text is written the Vietnamese way ("89,00"), as the server writes it.
+    totalEl.textContent = total.toFixed(2).replace(".", ",");
     const bands = JSON.parse(document.getElementById("score-bands").textContent || "[]");
     const names = JSON.parse(document.getElementById("level-names").textContent || "{}");
     const band = bands.find(function (b) { return total >= b.min; });
