@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from orgunits.models import Person
 from reviews import selectors as review_selectors
-from reviews.models import SubjectClass
+from reviews.models import Eligibility, Subject, SubjectClass
 
 from ..exceptions import (
     AlreadyVoted,
@@ -56,7 +56,7 @@ from ..models import (
     RoundTally,
 )
 from ..tally import Figures, VoteRule, confidence_flags, propose, quorum_met
-from .meetings import vote_rule_for
+from .meetings import LeftOut, exclusion_reason, vote_rule_for
 
 CONFIDENCE_OPTIONS = [
     {"code": "cao", "label": "Tín nhiệm cao"},
@@ -86,6 +86,39 @@ def _options_and_rule(meeting: Meeting, kind: str) -> tuple[list[dict[str, str]]
     return options, rule
 
 
+# Who may stand on a ballot paper: a rating ballot proposes levels, so only those rated; the
+# consultative rounds take anyone reviewed. Eligibility is enrolment's (or an officer's).
+ON_BALLOT = {
+    RoundKind.RATING: (Eligibility.ELIGIBLE, Eligibility.CAPPED),
+    RoundKind.OPINION_POLL: (Eligibility.ELIGIBLE, Eligibility.CAPPED, Eligibility.NOT_RATED),
+    RoundKind.CONFIDENCE: (Eligibility.ELIGIBLE, Eligibility.CAPPED, Eligibility.NOT_RATED),
+}
+
+
+def _selection(meeting: Meeting, kind: str, subject_ids: list[int] | None) -> list[Subject]:
+    agenda = list(meeting.agenda.select_related("subject__person"))
+    if subject_ids is not None:
+        return [item.subject for item in agenda if item.subject_id in set(subject_ids)]
+    if kind == RoundKind.CONFIDENCE:
+        return [i.subject for i in agenda if i.subject.subject_class == SubjectClass.LEADER]
+    if kind == RoundKind.OPINION_POLL:
+        return [
+            i.subject
+            for i in agenda
+            if i.subject.subject_class in (SubjectClass.COLLECTIVE, SubjectClass.LEADER)
+        ]
+    return [i.subject for i in agenda if i.subject.person_id is not None]
+
+
+def left_off_ballot(meeting: Meeting, kind: str) -> list[LeftOut]:
+    """Those on the agenda whom a ballot of this kind leaves out (not reviewed, not rated)."""
+    return [
+        LeftOut(subject, exclusion_reason(subject))
+        for subject in _selection(meeting, kind, None)
+        if subject.eligibility not in ON_BALLOT[kind]
+    ]
+
+
 @transaction.atomic
 def prepare_round(
     *,
@@ -95,22 +128,15 @@ def prepare_round(
     subject_ids: list[int] | None = None,
 ) -> BallotRound:
     """Prepare a ballot paper: by default every individual on the agenda (for a confidence
-    vote, the leaders; for an opinion poll, the collective and its leaders)."""
+    vote, the leaders; for an opinion poll, the collective and its leaders), leaving out
+    those not reviewed and, on a rating ballot, those not rated (see left_off_ballot)."""
     if meeting.status == MeetingStatus.CLOSED:
         raise MeetingNotEditable("Hội nghị đã kết thúc.")
-    agenda = list(meeting.agenda.select_related("subject"))
-    if subject_ids is not None:
-        chosen = [item.subject for item in agenda if item.subject_id in set(subject_ids)]
-    elif kind == RoundKind.CONFIDENCE:
-        chosen = [i.subject for i in agenda if i.subject.subject_class == SubjectClass.LEADER]
-    elif kind == RoundKind.OPINION_POLL:
-        chosen = [
-            i.subject
-            for i in agenda
-            if i.subject.subject_class in (SubjectClass.COLLECTIVE, SubjectClass.LEADER)
-        ]
-    else:
-        chosen = [i.subject for i in agenda if i.subject.person_id is not None]
+    chosen = [
+        subject
+        for subject in _selection(meeting, kind, subject_ids)
+        if subject.eligibility in ON_BALLOT[kind]
+    ]
     if not chosen:
         raise NoCandidates("Không có đối tượng nào để đưa vào phiếu.")
     options, rule = _options_and_rule(meeting, kind)

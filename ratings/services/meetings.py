@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from django.db.models import Q
 from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
 from orgunits.text import nfc, nfc_lines, vn_decimal
 from reviews import selectors as review_selectors
-from reviews.models import ReviewPeriod, Subject, Suggestion
+from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
 
 from ..exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
 from ..models import (
@@ -88,18 +89,56 @@ def create_meeting(
     return meeting
 
 
-@transaction.atomic
-def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
-    """(Re)build the agenda in the required order (R-L3), keeping conclusions already written."""
-    if meeting.status == MeetingStatus.CLOSED:
-        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+@dataclass(frozen=True)
+class LeftOut:
+    """A subject of the meeting's unit kept off the agenda or a ballot paper, and why."""
+
+    subject: Subject
+    reason: str
+
+
+_RULE_ID = re.compile(r"^R-[A-Z]+\d+:\s*")
+
+
+def exclusion_reason(subject: Subject) -> str:
+    """Why a subject is not reviewed or not rated, as enrolment or an officer decided it (the
+    rule ids of the stored reason are for the record, not for the chair)."""
+    if subject.eligibility_overridden and subject.override_reason:
+        return subject.override_reason
+    reason = _RULE_ID.sub("", subject.eligibility_reason)
+    if not reason:
+        return str(Eligibility(subject.eligibility).label)
+    return reason[:1].upper() + reason[1:]
+
+
+def _site_subjects(meeting: Meeting):
     # Names are ordered by PostgreSQL's Vietnamese collation (Python's code-point order puts
-    # Ánh, Đạt and Ơn after Yến); the stable sort below then only groups by role.
-    subjects = list(
+    # Ánh, Đạt and Ơn after Yến); callers' stable sorts then only group by role.
+    return (
         Subject.objects.filter(period=meeting.period, unit=meeting.unit)
         .select_related("person")
         .order_by("person__given_name", "person__full_name", "person__code", "pk")
     )
+
+
+def left_out_of_agenda(meeting: Meeting) -> list[LeftOut]:
+    """The unit's subjects that enrolment (or an officer) put outside the review (R-E1)."""
+    return [
+        LeftOut(subject, exclusion_reason(subject))
+        for subject in _site_subjects(meeting).filter(eligibility=Eligibility.NOT_REVIEWED)
+    ]
+
+
+@transaction.atomic
+def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
+    """(Re)build the agenda in the required order (R-L3), keeping conclusions already written.
+
+    Subjects not reviewed (R-E1: exempt, suspended, admitted less than 6 months ago, as
+    enrolment computed it or an officer overrode it) are left out; see left_out_of_agenda.
+    """
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    subjects = list(_site_subjects(meeting).exclude(eligibility=Eligibility.NOT_REVIEWED))
     ranks: dict[int, int] = {}
     current = Membership.objects.filter(unit=meeting.unit).filter(
         Q(end_date=None) | Q(end_date__gte=meeting.starts_on)

@@ -69,6 +69,11 @@ def round_console(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         meeting=ballot_round.meeting,
         candidates=_candidates(ballot_round),
+        left_off=(
+            ballot_services.left_off_ballot(ballot_round.meeting, ballot_round.kind)
+            if ballot_round.status == RoundStatus.PREPARED
+            else []
+        ),
         can_download_minutes=permissions.can_download_minutes(request.user, ballot_round.meeting),
     )
     return render(request, "ratings/round_console.html", context)

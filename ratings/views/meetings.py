@@ -135,6 +135,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checks": meeting_services.meeting_checks(meeting),
         "attendance": attendance,
         "agenda": [(item, visible_reports.get(item.subject_id)) for item in agenda],
+        "left_out": meeting_services.left_out_of_agenda(meeting) if is_chair else [],
         "rounds": _round_rows(request, meeting),
         "is_chair": is_chair,
         "round_form": RoundForm() if is_chair else None,

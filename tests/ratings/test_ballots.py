@@ -19,7 +19,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 
-from orgunits.models import Person
+from orgunits.models import PartyStatus, Person
 from ratings import permissions
 from ratings.exceptions import (
     AlreadyVoted,
@@ -48,7 +48,8 @@ from ratings.models import (
     RoundTally,
 )
 from ratings.services import ballots, meetings
-from reviews.models import SubjectClass
+from reviews.models import Eligibility, Subject, SubjectClass
+from reviews.services import enrolment
 
 from ..factories import UserFactory
 from .conftest import everyone
@@ -213,6 +214,35 @@ def test_prepare_round_does_list_collective_and_leaders_when_opinion_poll(make_m
     assert classes == [SubjectClass.COLLECTIVE, SubjectClass.LEADER, SubjectClass.LEADER]
     assert candidates[0].subject.unit == tree.cell_a
     assert candidates[0].subject.person is None
+
+
+def test_prepare_round_does_leave_out_members_not_reviewed_or_not_rated_R_E1(
+    make_meeting, org_officer
+):
+    convened = make_meeting(5)
+    # After the agenda was built: one member is suspended (enrolment recomputes them as not
+    # reviewed), and an officer decides another is reviewed but not rated.
+    suspended, not_rated = convened.people[2], convened.people[3]
+    suspended.party_status = PartyStatus.SUSPENDED
+    suspended.save()
+    enrolment.enrol_period(period=convened.period)
+    enrolment.override_eligibility(
+        subject=Subject.objects.get(period=convened.period, person=not_rated),
+        eligibility=Eligibility.NOT_RATED,
+        reason="Chuyển sinh hoạt đảng tạm thời, đánh giá ở nơi sinh hoạt chính thức.",
+        user=org_officer,
+    )
+    candidates = convened.candidates(convened.prepare())
+    people = [c.subject.person for c in candidates]
+    assert suspended not in people and not_rated not in people
+    assert len(people) == 3
+    assert [c.position for c in candidates] == [1, 2, 3]
+    left_out = ballots.left_off_ballot(convened.meeting, RoundKind.RATING)
+    reasons = {entry.subject.person: entry.reason for entry in left_out}
+    assert set(reasons) == {suspended, not_rated}
+    assert "đình chỉ sinh hoạt đảng" in reasons[suspended]
+    assert "Chuyển sinh hoạt đảng tạm thời" in reasons[not_rated]
+    assert not any("R-E" in reason for reason in reasons.values())
 
 
 def test_prepare_round_rejects_round_when_no_candidates(make_meeting):

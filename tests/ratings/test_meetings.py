@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from orgunits.models import MembershipRole, UnitKind
+from orgunits.models import MembershipRole, PartyStatus, UnitKind
 from ratings.exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
 from ratings.models import MeetingKind
 from ratings.services import ballots, meetings
@@ -22,6 +22,18 @@ def _member(unit, name, role=MembershipRole.PARTY_MEMBER, **kwargs):
     person = PersonFactory(full_name=name, **kwargs)
     MembershipFactory(person=person, unit=unit, role=role)
     return person
+
+
+def _meeting(period, unit, chair):
+    """A one-day meeting of the unit on MEETING_DAY."""
+    return meetings.create_meeting(
+        period=period,
+        unit=unit,
+        chair=chair,
+        starts_on=MEETING_DAY,
+        ends_on=MEETING_DAY,
+        duration_days=Decimal("1.0"),
+    )
 
 
 def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, period, secretary):
@@ -45,14 +57,7 @@ def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, per
         end_date=dt.date(2025, 6, 30),
     )
     enrolment.enrol_period(period=period)
-    meeting = meetings.create_meeting(
-        period=period,
-        unit=unit,
-        chair=secretary,
-        starts_on=MEETING_DAY,
-        ends_on=MEETING_DAY,
-        duration_days=Decimal("1.0"),
-    )
+    meeting = _meeting(period, unit, secretary)
     order = [item.subject for item in meeting.agenda.select_related("subject__person")]
     assert order[0].subject_class == SubjectClass.COLLECTIVE
     assert order[0].unit == unit
@@ -69,6 +74,26 @@ def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, per
         yen,
     ]
     assert [item.position for item in meeting.agenda.all()] == list(range(1, 12))
+
+
+def test_build_agenda_does_leave_out_members_not_reviewed_R_E1(tree, period, secretary):
+    unit = tree.cell_a
+    exempt = _member(unit, "Nguyễn Văn Miễn", party_status=PartyStatus.EXEMPT)
+    suspended = _member(unit, "Trần Văn Đình", party_status=PartyStatus.SUSPENDED)
+    recent = _member(unit, "Lê Thị Mới", party_admission_date=dt.date(2026, 9, 2))
+    kept = _member(unit, "Phạm Văn Đủ")
+    enrolment.enrol_period(period=period)
+    meeting = _meeting(period, unit, secretary)
+    on_agenda = {item.subject.person for item in meeting.agenda.select_related("subject__person")}
+    assert on_agenda == {None, secretary.person, kept}
+    assert [item.position for item in meeting.agenda.all()] == [1, 2, 3]
+    left_out = meetings.left_out_of_agenda(meeting)
+    assert [entry.subject.person for entry in left_out] == [suspended, exempt, recent]
+    reasons = {entry.subject.person: entry.reason for entry in left_out}
+    assert "miễn công tác và sinh hoạt đảng" in reasons[exempt]
+    assert "đình chỉ sinh hoạt" in reasons[suspended]
+    assert reasons[recent] == "Vào Đảng ngày 02/09/2026, chưa đủ 6 tháng."
+    assert not any("R-E" in reason for reason in reasons.values())
 
 
 def test_build_agenda_does_keep_conclusions_when_rebuilt(make_meeting):
@@ -94,14 +119,7 @@ def test_create_meeting_does_convene_current_members_when_created(tree, period, 
     gone = PersonFactory()
     MembershipFactory(person=gone, unit=tree.cell_a, end_date=dt.date(2026, 6, 30))
     _member(tree.cell_b, "Phạm Văn Hùng")
-    meeting = meetings.create_meeting(
-        period=period,
-        unit=tree.cell_a,
-        chair=secretary,
-        starts_on=MEETING_DAY,
-        ends_on=MEETING_DAY,
-        duration_days=Decimal("1.0"),
-    )
+    meeting = _meeting(period, tree.cell_a, secretary)
     convened = set(meeting.attendance.values_list("person_id", flat=True))
     assert convened == {secretary.person.pk, current.pk}
     assert meeting.kind == MeetingKind.PARTY_CELL

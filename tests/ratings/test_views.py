@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from orgunits.models import PartyStatus
 from ratings.models import (
     Ballot,
     Meeting,
@@ -17,6 +18,7 @@ from ratings.models import (
     RoundStatus,
 )
 from ratings.services import ballots, meetings
+from reviews.services import enrolment
 
 from .conftest import ABSENCE_REASON, MEETING_DAY, everyone
 
@@ -181,6 +183,27 @@ def test_round_open_and_close_do_move_the_round_and_show_the_links(client, secre
     console = client.get(reverse("ratings:round_console", args=[ballot_round.pk]))
     assert _testids(console, "results-link") == 1
     assert _testids(console, "counting-minutes-pdf") == 1
+
+
+def test_meeting_detail_and_console_do_name_who_was_left_out_and_why(
+    client, secretary, make_meeting
+):
+    convened = make_meeting(4)
+    suspended = convened.people[2]
+    suspended.party_status = PartyStatus.SUSPENDED
+    suspended.save()
+    enrolment.enrol_period(period=convened.period)
+    ballot_round = convened.prepare()  # the agenda still lists them: the ballot does not
+    client.force_login(secretary)
+    console = client.get(reverse("ratings:round_console", args=[ballot_round.pk]))
+    assert _testids(console, "ballot-left-off-item") == 1
+    assert "Không có tên trong phiếu này:" in console.content.decode()
+    meetings.build_agenda(meeting=convened.meeting)
+    page = client.get(reverse("ratings:meeting_detail", args=[convened.meeting.pk]))
+    html = page.content.decode()
+    assert _testids(page, "agenda-left-out-item") == 1
+    assert suspended.full_name in html and "Đảng viên được miễn công tác" in html
+    assert "R-E1" not in html
 
 
 def test_round_open_rejects_when_the_quorum_is_not_met(client, secretary, make_meeting):
