@@ -21,7 +21,6 @@ urlpatterns = [
     ),
     path("agenda/<int:pk>/conclusion/", meetings.agenda_conclusion, name="agenda_conclusion"),
     path("meetings/<int:pk>/rounds/new/", meetings.round_prepare, name="round_prepare"),
-    path("meetings/<int:pk>/minutes.pdf", meetings.meeting_minutes_pdf, name="meeting_minutes_pdf"),
     # Ballot rounds: the chair's console, the voting booth, results, paper entry (views/ballots.py)
     path("rounds/<int:pk>/console/", ballots.round_console, name="round_console"),
     path("rounds/<int:pk>/status/", ballots.round_status, name="round_status"),
@@ -30,11 +29,6 @@ urlpatterns = [
     path("rounds/<int:pk>/vote/", ballots.round_vote, name="round_vote"),
     path("rounds/<int:pk>/results/", ballots.round_results, name="round_results"),
     path("rounds/<int:pk>/paper/", ballots.round_paper_entry, name="round_paper_entry"),
-    path(
-        "rounds/<int:pk>/counting-minutes.pdf",
-        ballots.round_counting_minutes_pdf,
-        name="round_counting_minutes_pdf",
-    ),
     # Appraisal, quota groups, decisions, rating files, results, history (views/appraisal.py)
     path(
         "periods/<int:pk>/units/<int:unit_pk>/appraisal/",
@@ -58,7 +52,6 @@ urlpatterns = [
     path("decisions/<int:pk>/", appraisal.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/publish/", appraisal.decision_publish, name="decision_publish"),
     path("decisions/<int:pk>/cancel/", appraisal.decision_cancel, name="decision_cancel"),
-    path("decisions/<int:pk>/pdf/", appraisal.decision_pdf, name="decision_pdf"),
     path("my-results/", appraisal.my_results, name="my_results"),
     path("people/<int:pk>/history/", appraisal.person_history, name="person_history"),
     path("units/<int:pk>/history/", appraisal.unit_history, name="unit_history"),

@@ -55,7 +55,6 @@ urlpatterns = [
     path("reports/<int:pk>/autosave/", reports.report_autosave, name="report_autosave"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
     path("reports/<int:pk>/return/", reports.report_return, name="report_return"),
-    path("reports/<int:pk>/pdf/", reports.report_pdf, name="report_pdf"),
     path(
         "reports/<int:pk>/attachments/",
         reports.report_attachment_upload,

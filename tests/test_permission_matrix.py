@@ -85,7 +85,6 @@ MATRIX = {
     "reviews:report_return": row(
         "report", "403 302 302 403 302 404", "POST", {"reason": "Bổ sung"}
     ),
-    "reviews:report_pdf": row("report", "200 200 200 200 200 404"),
     "reviews:report_attachment_upload": row("report", "302 403 403 403 403 404", "POST"),
     "reviews:attachment_download": row("attachment", "200 200 200 200 200 404"),
     "reviews:attachment_delete": row("attachment", "302 403 403 403 403 404", "POST"),
@@ -107,7 +106,6 @@ MATRIX = {
     "ratings:round_prepare": row(
         "meeting", "403 302 403 403 302 404", "POST", {"kind": "rating", "mode": "electronic"}
     ),
-    "ratings:meeting_minutes_pdf": row("meeting", "403 200 200 200 200 404"),
     # A prepared electronic round: the console is the chair's; the booth is for those present
     # (not open yet: a notice), others who see the meeting are refused; nobody enters a paper
     # count; the counting minutes do not exist yet (a message and back to the results).
@@ -118,7 +116,6 @@ MATRIX = {
     "ratings:round_vote": row("round", "200 200 403 403 403 404"),
     "ratings:round_results": row("round", "200 200 200 200 200 404"),
     "ratings:round_paper_entry": row("round", "403 403 403 403 403 404"),
-    "ratings:round_counting_minutes_pdf": row("round", "403 302 302 302 302 404"),
     # Appraisal (the district's officer appraises, the province's authority decides): the
     # member's rating at chi bộ A is decided (not published), so the member cannot see it; the
     # decision on chi bộ A can be cancelled only from the district up.
@@ -148,7 +145,6 @@ MATRIX = {
     "ratings:decision_cancel": row(
         "decision", "404 403 403 302 302 404", "POST", {"reason": "Lý do"}
     ),
-    "ratings:decision_pdf": row("decision", "404 200 200 200 200 404"),
     "ratings:person_history": row("member_person", "200 200 200 200 200 404"),
     "ratings:unit_history": row("cell", "403 200 200 200 200 404"),
     # Summary reports: whoever runs, appraises, decides or administers the unit; the personal

@@ -37,7 +37,7 @@ from ..forms_appraisal import (
     RemediationForm,
     RemediationStatusForm,
 )
-from ..models import CandidateResult, Decision, DecisionStatus, Rating, RatingStatus, RoundKind
+from ..models import CandidateResult, DecisionStatus, Rating, RatingStatus, RoundKind
 from ..services import appraisal as appraisal_services
 
 LEVELS = ["HTXS", "HTT", "HT", "KHT"]
@@ -534,19 +534,6 @@ def decision_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The decision was cancelled; its ratings are open for re-rating.")
         )
     return redirect("ratings:decision_detail", pk=decision.pk)
-
-
-@login_required
-def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    decision: Decision = selectors.get_decision_for_user(request.user, pk)
-    if decision.status == DecisionStatus.CANCELLED:
-        messages.error(request, _("A cancelled decision has no document."))
-        return redirect("ratings:decision_detail", pk=decision.pk)
-    from ..decision_documents import render_decision_pdf
-
-    response = HttpResponse(render_decision_pdf(decision), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="quyet-dinh-{decision.pk}.pdf"'
-    return response
 
 
 # -- a member's results and the history ---------------------------------------------------------

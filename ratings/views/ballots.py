@@ -265,22 +265,3 @@ def round_paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
         "options": ballot_round.options,
     }
     return render(request, "ratings/round_paper_entry.html", context)
-
-
-@login_required
-def round_counting_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    ballot_round = selectors.get_round_for_user(request.user, pk)
-    if not permissions.can_download_minutes(request.user, ballot_round.meeting):
-        raise PermissionDenied
-    from ..documents import render_counting_minutes_pdf
-
-    try:
-        pdf = render_counting_minutes_pdf(ballot_round)
-    except RatingError as exc:
-        messages.error(request, str(exc))
-        return redirect("ratings:round_results", pk=ballot_round.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="bien-ban-kiem-phieu-{ballot_round.pk}.pdf"'
-    )
-    return response

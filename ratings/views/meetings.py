@@ -247,20 +247,3 @@ def round_prepare(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_detail_url(meeting, "rounds"))
     messages.success(request, _("Round %(number)s is ready.") % {"number": ballot_round.number})
     return redirect("ratings:round_console", pk=ballot_round.pk)
-
-
-@login_required
-def meeting_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.get_meeting_for_user(request.user, pk)
-    if not permissions.can_download_minutes(request.user, meeting):
-        raise PermissionDenied
-    from ..documents import render_meeting_minutes_pdf
-
-    try:
-        pdf = render_meeting_minutes_pdf(meeting)
-    except RatingError as exc:
-        messages.error(request, str(exc))
-        return redirect("ratings:meeting_detail", pk=meeting.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="bien-ban-hoi-nghi-{meeting.pk}.pdf"'
-    return response

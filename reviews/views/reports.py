@@ -1,4 +1,7 @@
-"""The report editor (autosave, versions, submit), reading, comments, attachments and PDF."""
+"""The report editor (autosave, versions, submit), reading, comments and attachments.
+
+The PDF is a documents job (`documents:request`), rendered by a worker.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors
-from ..documents import render_report_pdf
 from ..exceptions import ReportConflict, ReviewError
 from ..models import Attachment, Comment, Report
 from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm
@@ -250,15 +252,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     return render(request, "reviews/report_detail.html", context)
-
-
-@login_required
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    report = selectors.get_report_for_user(request.user, pk)
-    pdf = render_report_pdf(report)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="ban-kiem-diem-{report.pk}.pdf"'
-    return response
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgunits.models import Person
+from ratings.decision_documents import render_decision_pdf
 from ratings.models import Decision, DecisionStatus, HistoricalLevel, Rating, RatingStatus
 from ratings.services import appraisal
 from reviews.models import QuotaGroup, Report, ReviewPeriod, Subject
@@ -359,7 +360,7 @@ def test_the_top_level_decision_cannot_be_cancelled_by_itself(
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
-def test_decision_pdf_is_a_party_document_in_liberation_serif(
+def test_render_decision_pdf_is_a_party_document_in_liberation_serif(
     client, appraised, tree, org_officer, authority, tmp_path
 ):
     group_apply(appraised, org_officer)
@@ -370,14 +371,12 @@ def test_decision_pdf_is_a_party_document_in_liberation_serif(
         decided_on=DECIDED_ON,
         number="12-QĐ/ĐU",
     )
-    client.force_login(authority)
-    response = client.get(reverse("ratings:decision_pdf", args=[decision.pk]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
+    # Rendered by a worker (the documents app's "decision" job), not in a request.
+    pdf = render_decision_pdf(decision)
     path = tmp_path / "decision.pdf"
-    path.write_bytes(response.content)
+    path.write_bytes(pdf)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "decision.pdf").write_bytes(response.content)
+    (ARTIFACTS / "decision.pdf").write_bytes(pdf)
     text = _run("pdftotext", "-layout", path, "-")
     for expected in (
         "ĐẢNG CỘNG SẢN VIỆT NAM",

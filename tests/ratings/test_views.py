@@ -357,26 +357,14 @@ def test_round_results_does_hide_counts_from_members_when_fewer_than_k_voters(
     assert re.search(r'data-testid="tally-valid">3<', body)
 
 
-def test_round_counting_minutes_pdf_does_download_an_attachment(client, secretary, make_meeting):
+def test_counting_minutes_request_rejects_a_member(client, member, make_meeting):
     convened = make_meeting(3)
     ballot_round = convened.open()
     convened.cast_all(ballot_round, everyone("HT"))
     ballots.close_round(ballot_round=ballot_round)
-    client.force_login(secretary)
-    response = client.get(reverse("ratings:round_counting_minutes_pdf", args=[ballot_round.pk]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="bien-ban-kiem-phieu-{ballot_round.pk}.pdf"'
-    )
-    assert response.content.startswith(b"%PDF")
-
-
-def test_round_counting_minutes_pdf_rejects_a_member(client, member, make_meeting):
-    ballot_round = make_meeting(3).open()
     client.force_login(member)
-    url = reverse("ratings:round_counting_minutes_pdf", args=[ballot_round.pk])
-    assert client.get(url).status_code == 403
+    url = reverse("documents:request", args=["counting_minutes", ballot_round.pk])
+    assert client.post(url).status_code == 404
 
 
 # -- paper ballots ----------------------------------------------------------------------------
