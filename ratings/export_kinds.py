@@ -11,7 +11,8 @@ whenever the file would, without writing the file in the request:
   database, each subject's row as the sheet shows it;
 - the writer itself: the source of the modules that decide what the files contain
   (`ratings/exports/spreadsheets.py`, the writers and their columns, and
-  `ratings/exports/labels.py`, the names they print) and the openpyxl version, so a change of
+  `ratings/exports/labels.py`, the names they print, and `documents/cells.py`, which keeps
+  text from becoming a formula) and the openpyxl version, so a change of
   layout is not served from an older file.
 
 A fingerprint that changes too often only costs a render; one that misses a change would serve
@@ -34,6 +35,7 @@ from django.db.models import Model, TextField, Value
 from django.db.models.functions import MD5, Cast, Coalesce, Concat
 from django.utils.text import slugify
 
+from documents import cells
 from reviews.models import Subject
 
 from . import exports
@@ -116,7 +118,7 @@ def subject_rows_digest(narrative: SummaryNarrative) -> str:
 
 # The modules whose source decides what the Excel and CSV files contain (not the package's
 # __init__, which only re-exports).
-WRITER_MODULES = (spreadsheets, labels)
+WRITER_MODULES = (spreadsheets, labels, cells)
 
 
 @cache

@@ -27,6 +27,7 @@ from django.utils import timezone
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from documents.cells import append_row
 from orgunits.exceptions import RowProblem
 from orgunits.models import Membership, OrgUnit, Person
 from orgunits.text import label_key as _key
@@ -461,7 +462,7 @@ def build_template_workbook() -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet.append(list(HEADERS.values()))
+    append_row(sheet, list(HEADERS.values()))
     for index, key in enumerate(HEADERS, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="C00000" if key in ("year", "level") else "000000")
@@ -470,14 +471,14 @@ def build_template_workbook() -> bytes:
         sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     sheet.freeze_panes = "A2"
     guide = workbook.create_sheet("Hướng dẫn")
-    guide.append(["Cột", "Giá trị"])
+    append_row(guide, ["Cột", "Giá trị"])
     for key, header in HEADERS.items():
-        guide.append([header, HINTS[key]])
-    guide.append([])
-    guide.append(["Ví dụ (không chép vào trang dữ liệu):"])
-    guide.append(list(HEADERS.values()))
-    guide.append([2024, "CB0001", "CB-DONG", "Đảng viên", "HTT"])
-    guide.append([2024, "", "CB-DONG", "Tập thể", "Hoàn thành xuất sắc nhiệm vụ"])
+        append_row(guide, [header, HINTS[key]])
+    append_row(guide, [])
+    append_row(guide, ["Ví dụ (không chép vào trang dữ liệu):"])
+    append_row(guide, list(HEADERS.values()))
+    append_row(guide, [2024, "CB0001", "CB-DONG", "Đảng viên", "HTT"])
+    append_row(guide, [2024, "", "CB-DONG", "Tập thể", "Hoàn thành xuất sắc nhiệm vụ"])
     guide.column_dimensions["A"].width = 16
     guide.column_dimensions["B"].width = 90
     buffer = io.BytesIO()

@@ -1,4 +1,5 @@
-"""The summary as an Excel workbook and as CSV, both from the columns defined here.
+"""The summary as an Excel workbook and as CSV, both from the columns defined here. Every
+cell goes through `documents.cells`, so a name is written as text, never as a formula.
 
 The Excel workbook is written with openpyxl in write-only mode, row by row, so a province-wide
 list of every subject streams through without being held in memory.
@@ -6,7 +7,6 @@ list of every subject streams through without being held in memory.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from documents.cells import append_row, csv_writer, xlsx_cell
 from orgunits.models import OrgUnit
 from reviews.models import ReviewPeriod, Subject
 
@@ -99,10 +100,7 @@ class _Sheet:
         self.ws.row_dimensions[3].height = 45
 
     def _cell(self, value: Any, **style: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        for name, attribute in style.items():
-            setattr(cell, name, attribute)
-        return cell
+        return xlsx_cell(self.ws, value, **style)
 
     def row(self, values: Iterable[Any], *, total: bool = False) -> None:
         cells = []
@@ -256,7 +254,7 @@ def write_xlsx(
             ],
         )
         for number, values in enumerate(_subject_rows(summary.period, unit), start=1):
-            listing.ws.append([number, *values])
+            append_row(listing.ws, [number, *values])
     workbook.save(target)
 
 
@@ -310,7 +308,7 @@ def write_csv(summary: UnitSummary, target: str | Path | IO[str]) -> None:
     encoding = (getattr(target, "encoding", None) or "").lower()
     if target.tell() == 0 and not encoding.endswith("-sig"):
         target.write("\ufeff")
-    writer = csv.writer(target)
+    writer = csv_writer(target)
     writer.writerow(["Nhóm đối tượng", "STT", "Đơn vị", "Mã đơn vị", *(h for h, _v, _k in COLUMNS)])
     unit = summary.unit
     for group in GROUPS:

@@ -11,6 +11,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from documents.cells import append_row
+
 from .tables import DATE_HINT, GUIDE_SHEET, MAX_ROWS, TABLES
 
 
@@ -22,7 +24,7 @@ def build_template_workbook() -> bytes:
     optional_fill = PatternFill("solid", fgColor="E7EEF7")
     for table in TABLES:
         sheet = workbook.create_sheet(table.sheet)
-        sheet.append([c.header for c in table.columns])
+        append_row(sheet, [c.header for c in table.columns])
         for index, column in enumerate(table.columns, start=1):
             letter = get_column_letter(index)
             cell = sheet.cell(row=1, column=index)
@@ -54,7 +56,7 @@ def build_template_workbook() -> bytes:
 
 def _write_guide(sheet: Any) -> None:
     bold = Font(bold=True)
-    sheet.append(["Hướng dẫn nhập danh sách"])
+    append_row(sheet, ["Hướng dẫn nhập danh sách"])
     sheet["A1"].font = Font(bold=True, size=14)
     for line in (
         "Điền dữ liệu vào ba trang «Đơn vị», «Nhân sự», «Sinh hoạt - công tác»; giữ nguyên "
@@ -65,23 +67,23 @@ def _write_guide(sheet: Any) -> None:
         "Nhập lại cùng một tệp không thay đổi gì: đơn vị, cán bộ được nhận ra theo mã.",
         "Các dòng dưới đây chỉ là ví dụ; đừng chép chúng vào các trang dữ liệu.",
     ):
-        sheet.append([line])
+        append_row(sheet, [line])
     for table in TABLES:
-        sheet.append([])
-        sheet.append([f"Trang «{table.sheet}»"])
+        append_row(sheet, [])
+        append_row(sheet, [f"Trang «{table.sheet}»"])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
-        sheet.append(["Cột", "Bắt buộc", "Giá trị", "Ví dụ"])
+        append_row(sheet, ["Cột", "Bắt buộc", "Giá trị", "Ví dụ"])
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for column in table.columns:
-            sheet.append(
-                [column.header, "có" if column.required else "", column.hint, column.example]
+            append_row(
+                sheet, [column.header, "có" if column.required else "", column.hint, column.example]
             )
-        sheet.append(["Dòng ví dụ:"])
-        sheet.append([c.header for c in table.columns])
+        append_row(sheet, ["Dòng ví dụ:"])
+        append_row(sheet, [c.header for c in table.columns])
         for cell in sheet[sheet.max_row]:
             cell.font = bold
-        sheet.append([c.example for c in table.columns])
+        append_row(sheet, [c.example for c in table.columns])
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 14
     sheet.column_dimensions["C"].width = 70
