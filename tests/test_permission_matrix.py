@@ -31,7 +31,14 @@ PERSONAS = [
     "outsider",
 ]
 # Namespaces that belong to the project (Django admin has its own staff-only checks).
-PROJECT_NAMESPACES = {"orgunits", "reviews", "ratings", "documents", "notifications"}
+PROJECT_NAMESPACES = {
+    "orgunits",
+    "reviews",
+    "ratings",
+    "documents",
+    "notifications",
+    "accounts",
+}
 
 
 def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
@@ -44,6 +51,8 @@ def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
 
 #                      member sec  org  auth admin outsider
 MATRIX = {
+    # Only administrators of a unit the person belongs to (here the superuser) issue links.
+    "accounts:issue_reset_link": row("member_person", "403 403 403 403 200 404", "POST"),
     "documents:request": row("report_document", "302 302 302 302 302 404", "POST"),
     "documents:job": row("document_job", "200 200 200 200 200 404"),
     "documents:job_progress": row("document_job", "200 200 200 200 200 404"),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "orgunits",
+    "accounts",
     "documents",
     "notifications",
     "reviews",
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: it signs out idle or expired sessions with a message.
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -123,11 +126,31 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# django-axes: lock an account+address pair after 5 failures for one hour.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# django-axes: throttle sign-ins by client address with a growing cool-off, never lock an
+# account by itself (a colleague mistyping a chair's username must not lock the chair out).
+# The wait starts at LOGIN_THROTTLE_BASE_MINUTES once AXES_FAILURE_LIMIT failures came from
+# one address and doubles with each further failure, up to LOGIN_THROTTLE_MAX_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
+AXES_RESET_ON_SUCCESS = False
+LOGIN_THROTTLE_BASE_MINUTES = env.int("LOGIN_THROTTLE_BASE_MINUTES", default=1)
+LOGIN_THROTTLE_MAX_MINUTES = env.int("LOGIN_THROTTLE_MAX_MINUTES", default=60)
+# Behind a reverse proxy the client address is the one the proxy puts in X-Forwarded-For;
+# DJANGO_TRUSTED_PROXY_COUNT says how many proxies stand in front (0: use REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+
+# Sessions (docs/security.md): signed out after SESSION_IDLE_MINUTES without activity and
+# SESSION_MAX_HOURS after signing in (a working day), whatever the activity.
+SESSION_IDLE_MINUTES = env.int("DJANGO_SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("DJANGO_SESSION_MAX_HOURS", default=10)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+# Password recovery: an administrator's one-time link always works; e-mail only if configured.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+PASSWORD_RESET_BY_EMAIL = env.bool("DJANGO_PASSWORD_RESET_BY_EMAIL", default=False)
 
 # No inline scripts or styles anywhere; htmx 2 is configured through a meta tag.
 CONTENT_SECURITY_POLICY = {

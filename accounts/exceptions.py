@@ -1,0 +1,9 @@
+"""Errors of the accounts app; each message is safe to show to the user."""
+
+
+class AccountsError(Exception):
+    """Base class: the message is in the user's language."""
+
+
+class CannotResetPassword(AccountsError):
+    """No reset link for that person (no account, out of scope, or oneself)."""
