@@ -7,3 +7,7 @@ class AccountsError(Exception):
 
 class CannotResetPassword(AccountsError):
     """No reset link for that person (no account, out of scope, or oneself)."""
+
+
+class WrongSecondFactorCode(AccountsError):
+    """The authenticator or recovery code did not match."""

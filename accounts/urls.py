@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import second_factor_views, views
 
 app_name = "accounts"
 
@@ -8,4 +8,24 @@ urlpatterns = [
     path("accounts/sessions/", views.session_list, name="session_list"),
     path("accounts/sessions/end-all/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("people/<int:pk>/reset-link/", views.issue_reset_link, name="issue_reset_link"),
+    path(
+        "accounts/second-factor/setup/",
+        second_factor_views.setup,
+        name="second_factor_setup",
+    ),
+    path(
+        "accounts/second-factor/",
+        second_factor_views.verify,
+        name="second_factor_verify",
+    ),
+    path(
+        "accounts/second-factor/recovery-codes/",
+        second_factor_views.recovery_codes,
+        name="recovery_codes",
+    ),
+    path(
+        "accounts/second-factor/recovery-codes/new/",
+        second_factor_views.regenerate_recovery_codes,
+        name="regenerate_recovery_codes",
+    ),
 ]

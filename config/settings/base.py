@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
     "orgunits",
@@ -52,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: it signs out idle or expired sessions with a message.
     "accounts.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Approvers must have entered their second factor in this session (docs/security.md).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,6 +154,11 @@ SESSION_IDLE_MINUTES = env.int("DJANGO_SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("DJANGO_SESSION_MAX_HOURS", default=10)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
+# Second factor (TOTP + recovery codes) for approvers; entered again within
+# SECOND_FACTOR_RECENT_MINUTES before a decision or publication.
+SECOND_FACTOR_REQUIRED = env.bool("DJANGO_SECOND_FACTOR_REQUIRED", default=True)
+SECOND_FACTOR_RECENT_MINUTES = env.int("DJANGO_SECOND_FACTOR_RECENT_MINUTES", default=15)
+OTP_TOTP_ISSUER = "Kiểm điểm, xếp loại"
 # Password recovery: an administrator's one-time link always works; e-mail only if configured.
 PASSWORD_RESET_TIMEOUT = 24 * 3600
 PASSWORD_RESET_BY_EMAIL = env.bool("DJANGO_PASSWORD_RESET_BY_EMAIL", default=False)

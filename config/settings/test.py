@@ -18,6 +18,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_VERBOSE = False
+# Approvers' second factor: the persona fixtures sign in with force_login, which no second
+# factor can follow; tests/accounts switch it on (and a browser test walks it).
+SECOND_FACTOR_REQUIRED = env.bool("DJANGO_SECOND_FACTOR_REQUIRED", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

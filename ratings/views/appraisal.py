@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.second_factor_views import require_recent_second_factor
 from orgunits import selectors as unit_selectors
 from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
@@ -419,6 +420,7 @@ def quota_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor
 def quota_exception(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.get_quota_group_for_user(request.user, pk)
     if not permissions.can_decide(request.user, group.unit):
@@ -446,6 +448,7 @@ def quota_exception(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor
 def decide(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     period = review_selectors.get_period_for_user(request.user, pk)
     unit = _unit_in_period(request, period, unit_pk)
@@ -500,6 +503,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor
 def decision_publish(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.get_decision_for_user(request.user, pk)
     if not permissions.can_decide(request.user, decision.unit):
@@ -515,6 +519,7 @@ def decision_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_recent_second_factor
 def decision_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.get_decision_for_user(request.user, pk)
     if not permissions.can_cancel_decision(request.user, decision):

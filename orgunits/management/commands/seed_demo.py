@@ -510,3 +510,8 @@ class Command(BaseCommand):
                 "liệu thật. / WARNING: the password is for demo only; never use it with real data."
             )
         )
+        self.stdout.write(
+            "lanhdao, quantri: lần đăng nhập đầu tiên yêu cầu thiết lập xác thực hai bước (ứng "
+            "dụng TOTP bất kỳ, hoặc `oathtool --totp -b KHÓA`). / The first sign-in of these two "
+            "asks to set up two-step verification (any TOTP app, or `oathtool --totp -b KEY`)."
+        )
