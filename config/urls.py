@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as accounts_views
+from orgunits.auth import LoginForm
 
 urlpatterns = [
     path("", include("orgunits.urls")),
@@ -11,7 +12,11 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("ratings.urls")),
     path("", include("documents.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

@@ -45,3 +45,8 @@ def label_key(value: object) -> str:
     """Lower-case, diacritic- and punctuation-free form for matching spreadsheet headers and
     labels ("Mã đơn vị*" and "ma don vi" match)."""
     return re.sub(r"[^a-z0-9]+", " ", search_key(str(value))).strip()
+
+
+def clip(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, an ellipsis marking the cut (a derived title)."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

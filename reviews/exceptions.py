@@ -71,3 +71,15 @@ class CommentAlreadyAnswered(ReviewError):
 
 class ExplanationRequired(ReviewError):
     pass
+
+
+class TextTooLong(ReviewError):
+    """A text over its limit in orgunits.limits.TEXT_LIMITS."""
+
+
+class MalformedChange(ReviewError):
+    """A report change of the wrong shape (a list where a text is expected, too many keys…)."""
+
+
+class DateOutsidePeriod(ReviewError):
+    """A date typed for a period outside the period's year ± the margin in orgunits.limits."""

@@ -162,6 +162,8 @@ OTP_TOTP_ISSUER = "Kiểm điểm, xếp loại"
 # Password recovery: an administrator's one-time link always works; e-mail only if configured.
 PASSWORD_RESET_TIMEOUT = 24 * 3600
 PASSWORD_RESET_BY_EMAIL = env.bool("DJANGO_PASSWORD_RESET_BY_EMAIL", default=False)
+# A username longer than axes' column is cut, not a database error (any login form).
+AXES_USERNAME_CALLABLE = "orgunits.auth.axes_username"
 
 # No inline scripts or styles anywhere; htmx 2 is configured through a meta tag.
 CONTENT_SECURITY_POLICY = {

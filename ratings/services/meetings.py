@@ -11,8 +11,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
+from orgunits.limits import TEXT_LIMITS
 from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
-from orgunits.text import nfc, nfc_lines, vn_decimal
+from orgunits.text import clip, nfc, nfc_lines, vn_decimal
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
 
@@ -69,7 +70,10 @@ def create_meeting(
         period=period,
         unit=unit,
         kind=kind or suggested_kind(period, unit),
-        title=nfc(title) or f"Hội nghị kiểm điểm {period.year} – {unit.name}",
+        title=clip(
+            nfc(title) or f"Hội nghị kiểm điểm {period.year} – {unit.name}",
+            TEXT_LIMITS["short_text"],
+        ),
         starts_on=starts_on,
         ends_on=ends_on,
         duration_days=duration_days,

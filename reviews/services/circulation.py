@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from orgunits import limits
 from orgunits.models import OrgUnit, Person
 from orgunits.text import nfc_lines
 
@@ -17,9 +18,11 @@ from ..exceptions import (
     CommentAlreadyAnswered,
     ExplanationRequired,
     NotCirculated,
+    TextTooLong,
 )
 from ..models import Circulation, Comment, Report, ReportStatus, ResponseKind, ReviewPeriod, Subject
 from ..workdays import meeting_lead_days_ok
+from .periods import check_period_date
 
 
 @transaction.atomic
@@ -36,6 +39,7 @@ def circulate_drafts(
     Circulating late is allowed (the meeting date may be fixed) but recorded: the
     circulation keeps the working days it gave and the rule set's requirement.
     """
+    check_period_date(period=period, day=meeting_on, label="Ngày họp")
     today = today or timezone.localdate()
     required = selectors.ruleset_for_unit(period, unit).circulation.lead_working_days
     _ok, lead = meeting_lead_days_ok(today, meeting_on, required, selectors.work_calendar())
@@ -71,6 +75,7 @@ def add_comment(
     text = nfc_lines(text)
     if not text:
         raise ExplanationRequired("Nội dung góp ý không được để trống.")
+    limits.check_text(text, kind="comment", label="Góp ý", error=TextTooLong)
     rules = selectors.ruleset_for_unit(report.subject.period, report.subject.unit)
     if anonymous and not rules.circulation.allow_anonymous_comments:
         raise AnonymousCommentsNotAllowed("Bộ quy tắc của kỳ này không cho phép góp ý ẩn danh.")
@@ -96,6 +101,7 @@ def respond_to_comment(
         raise ExplanationRequired("Chọn tiếp thu hoặc giải trình.")
     if kind == ResponseKind.EXPLAINED and not text:
         raise ExplanationRequired("Cần ghi nội dung giải trình.")
+    limits.check_text(text, kind="comment", label="Giải trình", error=TextTooLong)
     comment.response_kind = kind
     comment.response_text = text
     comment.responded_on = today or timezone.localdate()
@@ -111,6 +117,11 @@ def record_residence_comment(
     text = nfc_lines(text)
     if not text:
         raise ExplanationRequired("Nội dung nhận xét không được để trống.")
+    limits.check_text(text, kind="residence_comment", label="Nhận xét", error=TextTooLong)
+    commenting_cell = limits.check_text(
+        commenting_cell.strip(), kind="short_text", label="Chi bộ nhận xét", error=TextTooLong
+    )
+    check_period_date(period=subject.period, day=received_on, label="Ngày nhận")
     subject.residence_comment = text
     subject.residence_comment_from = commenting_cell.strip()
     subject.residence_comment_on = received_on

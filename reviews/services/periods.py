@@ -7,10 +7,17 @@ import datetime as dt
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from orgunits import limits
 from orgunits.models import OrgUnit
 
 from .. import rulesets, selectors
-from ..exceptions import LocalRuleSetMismatch, PeriodAlreadyExists, RuleSetNotFound
+from ..exceptions import (
+    DateOutsidePeriod,
+    LocalRuleSetMismatch,
+    PeriodAlreadyExists,
+    RuleSetNotFound,
+    TextTooLong,
+)
 from ..models import LocalRuleSet, PeriodStatus, ReviewPeriod, ScheduleOverride
 
 
@@ -84,7 +91,20 @@ def set_schedule_override(
     *, period: ReviewPeriod, unit: OrgUnit, milestone: str, day: dt.date, reason: str = ""
 ) -> ScheduleOverride:
     """Give one unit its own date for a milestone of the period's calendar."""
+    check_period_date(period=period, day=day, label="Ngày")
+    reason = limits.check_text(reason, kind="short_text", label="Lý do", error=TextTooLong)
     override, _ = ScheduleOverride.objects.update_or_create(
         period=period, unit=unit, milestone=milestone, defaults={"day": day, "reason": reason}
     )
     return override
+
+
+def check_period_date(*, period: ReviewPeriod, day: dt.date, label: str) -> dt.date:
+    """Refuse a date far from the period (a typo such as 9999): its year ± the margin."""
+    first, last = limits.period_date_window(period.year)
+    if not first <= day <= last:
+        raise DateOutsidePeriod(
+            f"{label} phải trong khoảng {first:%d/%m/%Y} đến {last:%d/%m/%Y} "
+            f"(năm {period.year} của kỳ kiểm điểm, trước hoặc sau một năm)."
+        )
+    return day

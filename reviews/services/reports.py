@@ -34,6 +34,7 @@ from ..models import (
     Subject,
     Suggestion,
 )
+from . import report_changes
 
 EDITABLE = {ReportStatus.NOT_STARTED, ReportStatus.DRAFTING, ReportStatus.RETURNED}
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -127,6 +128,8 @@ def save_report_draft(
             "nhất trước khi lưu tiếp; nội dung bạn đang gõ vẫn được giữ.",
             current_version=report.version,
         )
+    form = report_ruleset(report).form_for_class(report.subject.subject_class)
+    report_changes.check_change_shape(changes, titles={s.key: s.title for s in form.sections})
     for field in JSON_FIELDS:
         if changes.get(field):
             incoming = changes[field]
@@ -137,6 +140,7 @@ def save_report_draft(
             merged = dict(getattr(report, field))
             merged.update(incoming)
             setattr(report, field, merged)
+    report_changes.check_report_total(report_changes.report_texts(report))
     if "self_level" in changes:
         level = changes["self_level"] or ""
         codes = [lvl.code for lvl in report_ruleset(report).levels]

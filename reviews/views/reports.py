@@ -27,6 +27,7 @@ from ..exceptions import ReportConflict, ReviewError
 from ..models import Attachment, Comment, Report
 from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm
 from ..services import circulation, reports
+from ..services.report_changes import MALFORMED
 from ..services.reports import JSON_FIELDS, carried_remediation, report_ruleset
 
 
@@ -48,6 +49,17 @@ def _changes_from_form(data) -> dict[str, Any]:
             else:
                 item[prop] = value
     return changes
+
+
+def _version(raw: Any) -> int | None:
+    """The report version a save is based on, or None when it is not a plausible one."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    if isinstance(raw, str):
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+            return None
+        raw = int(raw)
+    return raw if 0 <= raw < 10**9 else None
 
 
 def _state(report: Report) -> dict[str, Any]:
@@ -143,11 +155,14 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         # The same fields as autosave, for browsers without JavaScript.
+        base_version = _version(request.POST.get("version"))
+        if base_version is None:
+            return HttpResponseBadRequest(MALFORMED)
         try:
             reports.save_report_draft(
                 report_id=report.pk,
                 user=request.user,
-                base_version=int(request.POST.get("version", "-1")),
+                base_version=base_version,
                 changes=_changes_from_form(request.POST),
             )
         except ReviewError as exc:
@@ -166,12 +181,12 @@ def report_autosave(request: HttpRequest, pk: int) -> JsonResponse:
         raise PermissionDenied
     try:
         payload = json.loads(request.body)
-        base_version = int(payload["base_version"])
-        changes = payload.get("changes") or {}
-        if not isinstance(changes, dict):
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": _("The request was malformed.")}, status=400)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+        payload = None
+    base_version = _version(payload.get("base_version")) if isinstance(payload, dict) else None
+    if base_version is None:
+        return JsonResponse({"error": MALFORMED}, status=400)
+    changes = payload.get("changes") or {}
     try:
         saved = reports.save_report_draft(
             report_id=report.pk, user=request.user, base_version=base_version, changes=changes

@@ -281,3 +281,15 @@ def test_meeting_checks_does_accept_absent_with_reason_when_counting_present(mak
     absent = convened.meeting.attendance.get(person=convened.people[2])
     assert (absent.present, absent.absence_reason) == (False, ABSENCE_REASON)
     assert _check(convened.meeting, "quorum").ok
+
+
+def test_create_meeting_does_bound_the_derived_title_when_the_unit_name_is_long(
+    tree, period, secretary
+):
+    tree.cell_a.name = "Chi bộ " + "Đ" * 246  # 253 characters: the longest a roster allows
+    tree.cell_a.save(update_fields=["name"])
+    meeting = _meeting(period, tree.cell_a, secretary)
+    meeting.refresh_from_db()
+    assert len(meeting.title) == 255
+    assert meeting.title.startswith("Hội nghị kiểm điểm 2026 – Chi bộ ĐĐ")
+    assert meeting.title.endswith("…")
