@@ -106,3 +106,15 @@ class UnknownLevel(RatingError):
 
 class LevelAboveCap(RatingError):
     """R-E3: a subject capped by absence is rated at most HT, whoever sets the level."""
+
+
+class FactsReasonRequired(RatingError):
+    """Appraisal facts are recorded with their reason and source."""
+
+
+class FactsShareOutOfRange(RatingError):
+    pass
+
+
+class ConfidenceSourceRequired(RatingError):
+    """A low-confidence share entered by hand names the vote it comes from."""

@@ -74,6 +74,9 @@ class DisciplineRecordForm(forms.Form):
     self_detected_remedied = forms.BooleanField(
         label=_("Self-detected and consequences remedied"), required=False
     )
+    not_duty_related = forms.BooleanField(
+        label=_("The violation is not related to the duties held"), required=False
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

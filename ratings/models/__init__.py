@@ -22,11 +22,13 @@ from .ballots import (
     RoundStatus,
     RoundTally,
 )
+from .facts import AppraisalFacts
 from .history import DossierArchive, HistoricalLevel, SummaryNarrative
 from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
 
 __all__ = [
     "AgendaItem",
+    "AppraisalFacts",
     "Attendance",
     "Ballot",
     "BallotRound",

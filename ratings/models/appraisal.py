@@ -48,6 +48,8 @@ class DisciplineRecord(models.Model):
     self_detected_remedied = models.BooleanField(
         _("self-detected and consequences remedied"), default=False
     )
+    # QĐ 366 Art. 11 counts discipline "do vi phạm liên quan đến thực hiện chức trách, nhiệm vụ".
+    duty_related = models.BooleanField(_("related to the duties held"), default=True)
     description = models.TextField(_("description"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

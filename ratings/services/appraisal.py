@@ -28,6 +28,7 @@ from reviews.services.remediation import unremedied_counts
 
 from ..exceptions import ChangeReasonRequired, DecisionLocked, LevelAboveCap, UnknownLevel
 from ..models import CandidateResult, DisciplineRecord, Rating, RatingStatus, RoundKind
+from . import conditions
 from .checks import HT, HTT, HTXS, KHT, Check, _heads, _worse
 from .decisions import (
     apply_quota_suggestion,
@@ -46,6 +47,8 @@ from .discipline import (
     _subunit_ids,
     _unit_discipline,
     counting_discipline,
+    counting_record_ids,
+    discipline_rule,
     record_discipline,
 )
 
@@ -56,7 +59,9 @@ __all__ = [
     "cancel_decision",
     "change_level",
     "counting_discipline",
+    "counting_record_ids",
     "decide",
+    "discipline_rule",
     "group_status",
     "linkage_violations",
     "publish",
@@ -113,6 +118,8 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
         ).select_related("unit")
     )
     unremedied = unremedied_counts(period, subjects)
+    heads = _heads(period, person_ids)
+    context = conditions.load_context(period, subjects, heads)
     proposals: dict[int, str] = {}
     checks: dict[int, list[Check]] = {}
 
@@ -121,8 +128,12 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
         ruleset = review_selectors.ruleset_for_unit(period, subject.unit)
         found = _base_checks(subject, ruleset, ballots, unremedied.get(subject.pk, 0))
         if subject.person_id:
-            if subject.person_id in disciplined_people:
+            if (
+                ruleset.scoring.hard_conditions.kht_if_disciplined_in_year
+                and subject.person_id in disciplined_people
+            ):
                 found.append(Check("R-K1", False, "R-K1: bị kỷ luật trong năm đánh giá.", cap=KHT))
+            found.extend(_level_conditions(subject, ruleset, found, context))
             checks[subject.pk] = found
             proposals[subject.pk] = _proposal(found, ruleset)
 
@@ -147,6 +158,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                     unit_records, children, leaders.get(subject.unit_id, [])
                 )
             )
+        found.extend(_level_conditions(subject, ruleset, found, context))
         if ruleset.constraints.cell_htt_requires_members and subject.unit.kind in (
             UnitKind.PARTY_CELL,
             UnitKind.GRASSROOTS_CELL,
@@ -180,11 +192,14 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                 )
                 proposals[subject.pk] = _proposal(checks[subject.pk], ruleset)
                 collective_level[subject.unit_id] = proposals[subject.pk]
-    heads = _heads(period, {s.person_id for s in subjects if s.person_id})
+    level_by_path = {s.unit.path: collective_level.get(s.unit_id, "") for s in collectives}
     for subject in subjects:
         if not subject.person_id:
             continue
         ruleset = review_selectors.ruleset_for_unit(period, subject.unit)
+        led = ruleset.conditions_for_class(subject.subject_class)
+        checks[subject.pk].extend(conditions.led_units_check(subject, led, context, level_by_path))
+        proposals[subject.pk] = _proposal(checks[subject.pk], ruleset)
         if not ruleset.constraints.head_not_above_collective:
             continue
         for unit_id, unit_name in heads.get(subject.person_id, []):
@@ -257,7 +272,13 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
                 cap=HTT,
             )
         )
-    if ruleset.scoring.model == "points" and ballot and ballot[0] == HTXS:
+    class_conditions = ruleset.conditions_for_class(subject.subject_class)
+    if (
+        ruleset.scoring.model == "points"
+        and ballot
+        and ballot[0] == HTXS
+        and class_conditions.htxs_min_tasks_on_time_pct is None
+    ):
         found.append(
             Check(
                 "hard_conditions",
@@ -267,6 +288,18 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
             )
         )
     return found
+
+
+def _level_conditions(subject: Subject, ruleset, found: list[Check], context) -> list[Check]:
+    """The rule set's Art. 11 conditions and KHT triggers for the subject's class."""
+    start = next((c.cap for c in found if c.code in ("ballot", "self")), "")
+    return conditions.level_checks(
+        subject,
+        ruleset.conditions_for_class(subject.subject_class),
+        start,
+        context,
+        ruleset.level_rank,
+    )
 
 
 def _proposal(found: list[Check], ruleset) -> str:

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from orgunits.models import Membership, MembershipRole, OrgUnit, UnitKind
 from orgunits.text import nfc_lines
+from reviews import selectors as review_selectors
 from reviews.models import ReviewPeriod, SubjectClass
 
 from ..models import DisciplineRecord, Rating, RatingStatus
@@ -33,10 +34,32 @@ LEADERSHIP_ROLES = (
 SUBUNIT_DISCIPLINE_SHARE = Fraction(1, 5)
 
 
+def discipline_rule(period: ReviewPeriod):
+    """The period's timing of discipline (the rule set's [discipline])."""
+    return review_selectors.ruleset_for_unit(period, period.scope).discipline
+
+
 def counting_discipline(period: ReviewPeriod) -> Q:
-    """Records that count against `period`: violated in its year, not self-detected and
-    remedied (R-K1); each record counts only for the year of the violation (R-K2, R-K3)."""
-    return Q(violation_date__year=period.year, self_detected_remedied=False)
+    """Records that count against `period`. Older rule sets: violated in its year (R-K2, R-K3),
+    not self-detected and remedied (R-K1). QĐ 366: decided in its year, whenever the violation
+    was; a self-detected case counts and the competent level decides case by case."""
+    rule = discipline_rule(period)
+    if rule.counts_in == "violation_year":
+        counted = Q(violation_date__year=period.year)
+    else:
+        counted = Q(decision_date__year=period.year)
+    if rule.self_detected_remedied_exempt:
+        counted &= Q(self_detected_remedied=False)
+    return counted
+
+
+def counting_record_ids(period: ReviewPeriod, records: list[DisciplineRecord]) -> set[int]:
+    """Which of `records` count against `period` (for the "counts this year" marks)."""
+    return set(
+        DisciplineRecord.objects.filter(
+            counting_discipline(period), pk__in=[r.pk for r in records]
+        ).values_list("pk", flat=True)
+    )
 
 
 def _subunit_ids(unit: OrgUnit) -> set[int]:
@@ -48,26 +71,38 @@ def _subunit_ids(unit: OrgUnit) -> set[int]:
     )
 
 
-def _disciplined_leaders(period: ReviewPeriod, units: list[OrgUnit]) -> dict[int, list[str]]:
-    """Per collective, the names of its leadership members disciplined for the period's year:
-    committee members and heads (and their deputies), and every member of a leadership
-    collective. One query for all the collectives."""
+def leadership_discipline(
+    period: ReviewPeriod, units: list[OrgUnit]
+) -> dict[int, list[tuple[str, DisciplineRecord]]]:
+    """Per collective, its leadership members with a discipline record counting for the period,
+    and the record: committee members and heads (and their deputies), and every member of a
+    leadership collective. Two queries for all the collectives."""
     leadership_collectives = {u.pk for u in units if u.kind == UnitKind.LEADERSHIP_COLLECTIVE}
-    disciplined = DisciplineRecord.objects.filter(
+    records: dict[int, list[DisciplineRecord]] = defaultdict(list)
+    for record in DisciplineRecord.objects.filter(
         counting_discipline(period), person__isnull=False
-    ).values("person_id")
+    ).order_by("decision_date", "pk"):
+        records[record.person_id].append(record)
     rows = (
-        Membership.objects.filter(unit__in=[u.pk for u in units], person_id__in=disciplined)
+        Membership.objects.filter(unit__in=[u.pk for u in units], person_id__in=list(records))
         .filter(_current(period))
         .filter(Q(role__in=LEADERSHIP_ROLES) | Q(unit__in=leadership_collectives))
         .order_by("person__full_name")
-        .values_list("unit_id", "person__full_name")
+        .values_list("unit_id", "person_id", "person__full_name")
         .distinct()
     )
-    found: dict[int, list[str]] = defaultdict(list)
-    for unit_id, name in rows:
-        found[unit_id].append(name)
+    found: dict[int, list[tuple[str, DisciplineRecord]]] = defaultdict(list)
+    for unit_id, person_id, name in rows:
+        found[unit_id].extend((name, record) for record in records[person_id])
     return found
+
+
+def _disciplined_leaders(period: ReviewPeriod, units: list[OrgUnit]) -> dict[int, list[str]]:
+    """Per collective, the names of its leadership members disciplined for the period."""
+    return {
+        unit_id: list(dict.fromkeys(name for name, _record in pairs))
+        for unit_id, pairs in leadership_discipline(period, units).items()
+    }
 
 
 def _collective_htxs_discipline(
@@ -126,10 +161,13 @@ def record_discipline(
     unit: OrgUnit | None = None,
     is_corruption: bool = False,
     self_detected_remedied: bool = False,
+    duty_related: bool = True,
     description: str = "",
 ) -> tuple[DisciplineRecord, list[Rating]]:
-    """Record a disciplinary decision; a rating already decided for the year of the violation
-    is re-opened (R-K3), with the change audited. Returns the record and re-opened ratings."""
+    """Record a disciplinary decision. Where the rule set of the violation's year re-opens
+    decided ratings (R-K3), a rating already decided for that year is re-opened, with the change
+    audited; under QĐ 366 the record counts in the period of the decision and nothing is
+    re-opened. Returns the record and the re-opened ratings."""
     with pghistory.context(
         reason=f"Ghi nhận quyết định kỷ luật ngày {decision_date:%d/%m/%Y} về vi phạm ngày "
         f"{violation_date:%d/%m/%Y}."
@@ -143,6 +181,7 @@ def record_discipline(
             form=form,
             is_corruption=is_corruption,
             self_detected_remedied=self_detected_remedied,
+            duty_related=duty_related,
             description=nfc_lines(description),
             recorded_by=user,
         )
@@ -168,7 +207,9 @@ def record_discipline(
     )
     reopened = []
     with pghistory.context(reason=reason):
-        for rating in affected.select_for_update():
+        for rating in affected.select_related("subject__period").select_for_update(of=("self",)):
+            if not discipline_rule(rating.subject.period).reopen_decided:
+                continue  # the rule set counts the record in the current period instead
             rating.status = RatingStatus.REOPENED
             rating.reopened_reason = reason
             rating.updated_by = user

@@ -253,7 +253,7 @@ def rating_file(request: HttpRequest, pk: int) -> HttpResponse:
         "period": subject.period,
         "level_names": _level_names(subject.period, subject.unit),
         "ballots": _ballot_lines(data.pop("results")),
-        "counting_year": subject.period.year,
+        "counting_ids": appraisal_services.counting_record_ids(subject.period, data["discipline"]),
         "can_appraise": can_appraise,
         "level_form": ChangeLevelForm(initial={"level": rating.level or rating.proposed_level})
         if can_appraise and rating.status == RatingStatus.APPRAISED
@@ -296,12 +296,22 @@ def rating_discipline(request: HttpRequest, pk: int) -> HttpResponse:
             unit=None if subject.person_id else subject.unit,
             is_corruption=data["is_corruption"],
             self_detected_remedied=data["self_detected_remedied"],
+            duty_related=not data["not_duty_related"],
             description=data["description"],
         )
     except RatingError as exc:
         _show_error(request, exc)
         return redirect("ratings:rating_file", pk=rating.pk)
     messages.success(request, _("The disciplinary decision was recorded."))
+    if not appraisal_services.discipline_rule(subject.period).reopen_decided:
+        messages.info(
+            request,
+            _(
+                "It counts in the period in which it was decided; decided ratings are not "
+                "re-opened. A rating found wrong is cancelled by the superior level and re-rated "
+                "with a Mẫu 03 decision."
+            ),
+        )
     if reopened:
         names = ", ".join(
             f"{r.subject} ({r.subject.period.year})"

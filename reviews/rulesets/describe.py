@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from .conditions import describe_conditions
 from .model import CALENDAR_STEPS, CONFIDENCE_MARKS, Note, RuleSet
 
 Row = tuple[str, str, str | None]
@@ -459,6 +460,7 @@ def describe(ruleset: RuleSet) -> list[Section]:
         _meeting(ruleset),
         _constraints(ruleset),
         _exemptions(ruleset),
+        describe_conditions(ruleset, lambda *keys: _note(ruleset, *keys)),
         _forms(ruleset),
         _calendar(ruleset),
         _manifestations(ruleset),

@@ -49,6 +49,9 @@ CALENDAR_STEPS: tuple[str, ...] = (
     "announcement",
 )
 CONFIDENCE_MARKS: tuple[str, ...] = ("?", "L", "C")  # weakest first
+# When a disciplinary decision counts: in the year of the violation (and a decided rating of that
+# year is re-opened), or in the period in which the decision is taken.
+DISCIPLINE_COUNTS_IN: tuple[str, ...] = ("violation_year", "decision_year")
 
 
 class RuleSetError(Exception):
@@ -123,6 +126,41 @@ class HardConditions:
     kht_if_disciplined_in_year: bool | None = None
     kht_if_led_unit_targets_met_below_pct: Decimal | None = None
     collective_kht_if_disciplined_subunits_above_pct: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class LevelConditions:
+    """The level conditions and KHT triggers of one subject class (QĐ 366 Art. 11); None means
+    the condition does not apply to the class. Percentages are of the tasks (or units)."""
+
+    htxs_min_tasks_on_time_pct: Decimal | None = None
+    htxs_min_tasks_exceeded_pct: Decimal | None = None
+    htxs_led_units_same: bool | None = None
+    htt_min_tasks_on_time_pct: Decimal | None = None
+    ht_min_tasks_completed_pct: Decimal | None = None
+    ht_max_tasks_behind_pct: Decimal | None = None
+    kht_below_unit_tasks_completed_pct: Decimal | None = None
+    kht_if_socio_economic_targets_missed: bool | None = None
+    kht_if_led_units_kht_above_pct: Decimal | None = None
+    kht_if_low_confidence_above_pct: Decimal | None = None
+    kht_discipline_min_form: str | None = None
+    kht_if_degraded: bool | None = None
+    kht_if_cadre_work_wrongdoing: bool | None = None
+    kht_if_disunity: bool | None = None
+    kht_if_position_seeking: bool | None = None
+    kht_if_corruption_in_scope_disciplined: bool | None = None
+    kht_if_prohibited_conduct: bool | None = None
+    kht_above_tasks_not_completed_pct: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DisciplineRule:
+    """When discipline counts. The defaults are the older rules (R-K1, R-K3), which rule sets
+    written before this section existed keep."""
+
+    counts_in: str = "violation_year"
+    reopen_decided: bool = True
+    self_detected_remedied_exempt: bool = True
 
 
 @dataclass(frozen=True)
@@ -346,6 +384,8 @@ class RuleSet:
     manifestations: tuple[ManifestationGroup, ...]
     notes: Mapping[str, Note]
     overrides: tuple[str, ...] = ()  # dotted keys a local variant sets over its parent
+    level_conditions: Mapping[str, LevelConditions] = field(default_factory=dict)
+    discipline: DisciplineRule = field(default_factory=DisciplineRule)
     # The merged parameters as read: a review period keeps a copy, so the rules it ran under
     # survive later edits of the file (see snapshot / from_snapshot).
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -389,6 +429,10 @@ class RuleSet:
 
     def criteria_for_class(self, subject_class: str) -> tuple[Criterion, ...]:
         return self.criteria[subject_class]
+
+    def conditions_for_class(self, subject_class: str) -> LevelConditions:
+        """The class's Art. 11 conditions; none apply when the rule set does not set them."""
+        return self.level_conditions.get(subject_class) or LevelConditions()
 
     def tier_for_kind(self, unit_kind: str) -> CalendarTier:
         for tier in self.calendar_tiers:

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .conditions import read_discipline, read_level_conditions
 from .model import (
     CALENDAR_STEPS,
     CALENDAR_TIERS,
@@ -73,6 +74,8 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "calendar",
     "manifestations",
     "notes",
+    "level_conditions",
+    "discipline",
 )
 # name → kind; "grade" conditions exist only under the grades model.
 HARD_CONDITIONS: Mapping[str, str] = {
@@ -612,6 +615,8 @@ def build_ruleset(
     exemptions = _exemptions(root, levels)
     calendar_tiers = _calendar(root, circulation)
     manifestations = _manifestations(root)
+    level_conditions = read_level_conditions(root)
+    discipline = read_discipline(root)
     notes = _notes(root, data)
     root.finish()
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
@@ -641,6 +646,8 @@ def build_ruleset(
         manifestations=manifestations,
         notes=MappingProxyType(notes),
         overrides=overrides,
+        level_conditions=MappingProxyType(level_conditions),
+        discipline=discipline,
         data=MappingProxyType(json.loads(canonical)),
     )
 

@@ -37,6 +37,9 @@ from reviews.services import enrolment, periods
 from ..factories import MembershipFactory, OrgUnitFactory, PersonFactory
 
 HTXS, HTT, HT, KHT = "HTXS", "HTT", "HT", "KHT"
+# R-K1 … R-K3 as written (violation year, re-opening, self-detected exemption) stay the rules of
+# QĐ 124; QĐ 366 counts discipline when decided (see test_level_conditions.py).
+RK = "qd124-hd25"
 POINTS = {HTXS: Decimal("95"), HTT: Decimal("80"), HT: Decimal("60"), KHT: Decimal("40")}
 ADMITTED = dt.date(2010, 1, 1)
 
@@ -154,9 +157,8 @@ def cell_group(period, tree):
 # -- R-K1: discipline in the year ---------------------------------------------------------------
 
 
-def test_appraise_does_rate_kht_when_individual_disciplined_in_year_R_K1(
-    period, tree, member, org_officer
-):
+def test_appraise_does_rate_kht_when_individual_disciplined_in_year_R_K1(tree, member, org_officer):
+    period = make_period(tree, org_officer, 2026, code=RK)
     enrol(period)
     propose_all(period, HTT)
     discipline(
@@ -174,9 +176,8 @@ def test_appraise_does_rate_kht_when_individual_disciplined_in_year_R_K1(
     assert failed(r, "R-K1")
 
 
-def test_appraise_does_not_rate_kht_when_self_detected_and_remedied_R_K1(
-    period, tree, member, org_officer
-):
+def test_appraise_does_not_rate_kht_when_self_detected_and_remedied_R_K1(tree, member, org_officer):
+    period = make_period(tree, org_officer, 2026, code=RK)
     enrol(period)
     propose_all(period, HTT)
     _record, reopened = discipline(
@@ -290,6 +291,7 @@ def test_appraise_does_keep_a_collective_at_htt_when_a_leader_is_disciplined_htx
     propose_all(period, HTT)
     propose(period, tree.cell_a, None, HTXS)
     propose(period, tree.cell_b, None, HTXS)
+    # Not related to their duties: no KHT trigger under QĐ 366, but still no HTXS.
     for person, unit in ((secretary, tree.cell_a), (plain, tree.cell_b)):
         discipline(
             org_officer,
@@ -297,6 +299,7 @@ def test_appraise_does_keep_a_collective_at_htt_when_a_leader_is_disciplined_htx
             at=unit,
             violated=dt.date(2026, 3, 2),
             decided=dt.date(2026, 6, 1),
+            duty_related=False,
         )
 
     appraisal.appraise(period=period, unit=tree.district, user=org_officer)
@@ -313,10 +316,11 @@ def test_appraise_does_keep_a_collective_at_htt_when_a_leader_is_disciplined_htx
 
 @pytest.mark.parametrize(("self_detected", "expected"), [(False, KHT), (True, HTT)])
 def test_appraise_does_rate_kht_when_subunit_has_corruption_case_R_K1(
-    period, tree, org_officer, self_detected, expected
+    tree, org_officer, self_detected, expected
 ):
     """One chi bộ of five (20%, not over) with a corruption case is enough, unless it found and
     remedied the case itself."""
+    period = make_period(tree, org_officer, 2026, code=RK)
     for _ in range(3):
         OrgUnitFactory(parent=tree.district)
     enrol(period)
@@ -343,14 +347,14 @@ def test_appraise_does_count_violation_only_in_its_year_R_K2(
     tree, member, secretary, org_officer, authority
 ):
     """A 2025 violation disciplined in 2026 re-opens 2025 and leaves 2026 alone."""
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     enrol(p2025)
     propose_all(p2025, HTT)
     appraisal.appraise(period=p2025, unit=tree.district, user=org_officer)
     appraisal.decide(
         period=p2025, unit=tree.district, user=authority, decided_on=dt.date(2026, 1, 15)
     )
-    p2026 = make_period(tree, org_officer, 2026)
+    p2026 = make_period(tree, org_officer, 2026, code=RK)
     enrol(p2026)
     propose_all(p2026, HTT)
 
@@ -375,7 +379,7 @@ def test_appraise_does_count_violation_only_in_its_year_R_K2(
 def test_record_discipline_does_reopen_decided_rating_of_violation_year_R_K3(
     tree, member, secretary, org_officer, authority
 ):
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     enrol(p2025)
     propose_all(p2025, HTT)
     appraisal.appraise(period=p2025, unit=tree.district, user=org_officer)
@@ -416,7 +420,7 @@ def test_record_discipline_does_reopen_parent_when_subunit_corruption_found_late
 ):
     """A chi bộ disciplined in 2026 for corruption in 2025 re-opens its own 2025 rating and its
     grassroots committee's (R-K1: a sub-unit with a corruption case)."""
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     add_members(tree.cell_a, 2)
     enrol(p2025)
     propose_all(p2025, HTT)
@@ -443,7 +447,7 @@ def test_record_discipline_does_reopen_parent_when_subunit_corruption_found_late
 
 
 def test_publish_does_leave_reopened_rating_open_R_K3(tree, member, org_officer, authority):
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     enrol(p2025)
     propose_all(p2025, HTT)
     appraisal.appraise(period=p2025, unit=tree.district, user=org_officer)
@@ -468,7 +472,7 @@ def test_appraise_does_drop_earlier_officer_change_when_rating_reopened_R_K3(
     tree, member, secretary, org_officer, authority
 ):
     """The officer's change made before the discipline was known does not survive it."""
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     enrol(p2025)
     propose_all(p2025, HTT)
     appraisal.appraise(period=p2025, unit=tree.district, user=org_officer)
@@ -500,7 +504,7 @@ def test_record_discipline_does_count_violation_against_old_unit_R_K3(
 ):
     """Disciplined in 2026 for a 2025 violation at chi bộ A, after moving to chi bộ B: the 2025
     rating at A re-opens, the 2026 rating at B does not move."""
-    p2025 = make_period(tree, org_officer, 2025)
+    p2025 = make_period(tree, org_officer, 2025, code=RK)
     enrol(p2025)
     propose_all(p2025, HTT)
     appraisal.appraise(period=p2025, unit=tree.district, user=org_officer)
@@ -511,7 +515,7 @@ def test_record_discipline_does_count_violation_against_old_unit_R_K3(
         end_date=dt.date(2026, 1, 31)
     )
     MembershipFactory(person=member.person, unit=tree.cell_b, start_date=dt.date(2026, 2, 1))
-    p2026 = make_period(tree, org_officer, 2026)
+    p2026 = make_period(tree, org_officer, 2026, code=RK)
     enrol(p2026)
     propose_all(p2026, HTT)
     appraisal.appraise(period=p2026, unit=tree.district, user=org_officer)
@@ -1061,7 +1065,6 @@ def test_decision_services_do_leave_audit_reason(
         ("update", RatingStatus.PUBLISHED),
         ("update", RatingStatus.APPRAISED),
         ("update", RatingStatus.DECIDED),
-        ("update", RatingStatus.REOPENED),
     ]
     assert [reason for _, _, reason in trail] == [
         "Thẩm định tự động",
@@ -1069,9 +1072,7 @@ def test_decision_services_do_leave_audit_reason(
         "Công khai kết quả",
         "Hội nghị không đủ số lượng tham dự",
         "Quyết định ngày 28/12/2026",
-        "R-K3: quyết định kỷ luật ngày 30/12/2026 về vi phạm ngày 01/06/2026; xem xét lại mức "
-        "xếp loại năm 2026.",
-    ]
+    ]  # QĐ 366 re-opens nothing: the record counts where it is decided
     assert audit(Decision, first.pk) == [
         ("insert", "decided", "Quyết định 25-QĐ/ĐU ngày 20/12/2026"),
         ("update", "published", "Công khai kết quả"),

@@ -18,7 +18,14 @@ from django.urls import reverse
 
 from orgunits.models import Person
 from ratings.decision_documents import render_decision_pdf
-from ratings.models import Decision, DecisionStatus, HistoricalLevel, Rating, RatingStatus
+from ratings.models import (
+    Decision,
+    DecisionStatus,
+    DisciplineRecord,
+    HistoricalLevel,
+    Rating,
+    RatingStatus,
+)
 from ratings.services import appraisal
 from reviews.models import QuotaGroup, Report, ReviewPeriod, Subject
 from reviews.services import enrolment, periods
@@ -181,9 +188,11 @@ def test_rating_file_is_hidden_from_members_and_outsiders(
         assert client.get(url).status_code == 404
 
 
-def test_recording_discipline_reopens_a_published_rating(
+def test_recording_discipline_leaves_a_published_rating_under_366(
     client, appraised, tree, org_officer, authority, member
 ):
+    """QĐ 366 counts the decision in the period it is taken: the published level stays, and
+    the officer is told how a wrong rating is redone."""
     group_apply(appraised, org_officer)
     decision = appraisal.decide(
         period=appraised.period, unit=tree.district, user=authority, decided_on=DECIDED_ON
@@ -203,8 +212,11 @@ def test_recording_discipline_reopens_a_published_rating(
         follow=True,
     )
     rating.refresh_from_db()
-    assert rating.status == RatingStatus.REOPENED
-    assert any("R-K3" in m and member.person.full_name in m for m in messages_of(response))
+    assert rating.status == RatingStatus.PUBLISHED
+    (record,) = DisciplineRecord.objects.all()
+    assert record.duty_related is True
+    assert not any("R-K3" in m for m in messages_of(response))
+    assert any("Mẫu 03" in m for m in messages_of(response))
 
 
 # -- the quota page -------------------------------------------------------------------------
