@@ -11,3 +11,11 @@ class CannotResetPassword(AccountsError):
 
 class WrongSecondFactorCode(AccountsError):
     """The authenticator or recovery code did not match."""
+
+
+class CannotManageAccounts(AccountsError):
+    """The user may not create or close logins for this unit."""
+
+
+class ActivationFailed(AccountsError):
+    """Wrong, used or expired activation code, or an unacceptable password."""

@@ -38,3 +38,41 @@ class PasswordResetLink(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+
+
+class AccountActivation(models.Model):
+    """A one-time activation code handed to a person (printed slip or link) so they choose
+    their own password; only a keyed hash of the code is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+
+class AccountEvent(models.Model):
+    """Audit of account changes made in the app (not in the Django admin)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Account created")
+        ACTIVATION_ISSUED = "activation_issued", _("Activation code issued")
+        ACTIVATED = "activated", _("Account activated")
+        DEACTIVATED = "deactivated", _("Account deactivated")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]

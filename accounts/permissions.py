@@ -14,3 +14,8 @@ def can_issue_reset_link(user: AnyUser, person: Person) -> bool:
         has_role_on(user, membership.unit, ["administer"])
         for membership in person.memberships.select_related("unit")
     )
+
+
+def can_manage_accounts(user: AnyUser, unit) -> bool:
+    """Administrators of the unit (or above) and the unit's own secretary."""
+    return has_role_on(user, unit, ["administer", "run_review"])

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import second_factor_views, views
+from . import activation_views, second_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("units/<int:pk>/accounts/", activation_views.unit_accounts, name="unit_accounts"),
+    path(
+        "units/<int:pk>/accounts/action/",
+        activation_views.unit_accounts_action,
+        name="unit_accounts_action",
+    ),
+    path("accounts/activate/", activation_views.activate, name="activate"),
     path("accounts/sessions/", views.session_list, name="session_list"),
     path("accounts/sessions/end-all/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("people/<int:pk>/reset-link/", views.issue_reset_link, name="issue_reset_link"),

@@ -53,6 +53,11 @@ def row(obj: str, expected: str, method: str = "GET", data: dict | None = None):
 MATRIX = {
     # Only administrators of a unit the person belongs to (here the superuser) issue links.
     "accounts:issue_reset_link": row("member_person", "403 403 403 403 200 404", "POST"),
+    # Logins of a unit: its secretary and administrators.
+    "accounts:unit_accounts": row("cell", "403 200 403 403 200 404"),
+    "accounts:unit_accounts_action": row(
+        "cell", "403 302 403 403 302 404", "POST", {"action": "issue"}
+    ),
     "documents:request": row("report_document", "302 302 302 302 302 404", "POST"),
     "documents:job": row("document_job", "200 200 200 200 200 404"),
     "documents:job_progress": row("document_job", "200 200 200 200 200 404"),
