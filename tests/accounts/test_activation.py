@@ -97,7 +97,7 @@ def test_activate_account_rejects_a_weak_password_in_vietnamese(secretary, tree,
         actor=secretary, unit=tree.cell_a, people=newcomers[:1], now=NOW
     )[0]
 
-    with pytest.raises(ActivationFailed, match="quá ngắn|quá phổ biến"):
+    with pytest.raises(ActivationFailed, match=r"quá ngắn|quá phổ biến"):
         _activate(slip, password="123")
 
 
@@ -111,9 +111,7 @@ def test_issue_activations_does_leave_a_login_in_use_unchanged(secretary, tree, 
     assert member.check_password("matkhau-123")
 
 
-def test_issue_activations_does_not_let_a_secretary_reopen_a_used_login(
-    secretary, tree, newcomers
-):
+def test_issue_activations_does_not_let_a_secretary_reopen_a_used_login(secretary, tree, newcomers):
     slip = activation.issue_activations(
         actor=secretary, unit=tree.cell_a, people=newcomers[:1], now=NOW
     )[0]
@@ -131,9 +129,7 @@ def test_issue_activations_does_not_let_a_secretary_reopen_a_used_login(
     assert reissued == []
 
 
-def test_deactivate_accounts_does_not_let_a_secretary_close_a_role_holders_login(
-    secretary, tree
-):
+def test_deactivate_accounts_does_not_let_a_secretary_close_a_role_holders_login(secretary, tree):
     chair = UserFactory(username="chu-tich")
     person = PersonFactory(user=chair)
     MembershipFactory(person=person, unit=tree.cell_a)
@@ -179,16 +175,14 @@ def test_unit_accounts_page_query_count_does_not_grow_with_members(
     client.force_login(secretary)
     url = reverse("accounts:unit_accounts", args=[tree.cell_a.pk])
     client.get(url)
-    for n in range(30):
+    for _ in range(30):
         MembershipFactory(person=PersonFactory(user=UserFactory()), unit=tree.cell_a)
 
     with django_assert_max_num_queries(14):
         client.get(url)
 
 
-def test_unit_accounts_action_does_print_one_slip_per_new_login(
-    client, secretary, tree, newcomers
-):
+def test_unit_accounts_action_does_print_one_slip_per_new_login(client, secretary, tree, newcomers):
     client.force_login(secretary)
 
     page = client.post(
