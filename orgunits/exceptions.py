@@ -40,3 +40,7 @@ class RosterImportError(OrgUnitError):
     def __init__(self, problems: list[RowProblem]):
         self.problems = problems
         super().__init__(f"Tệp có {len(problems)} lỗi; chưa ghi dữ liệu nào.")
+
+
+class RoleChangeRefused(OrgUnitError):
+    """A role may not be granted or withdrawn as asked (no right, unknown person, no role)."""

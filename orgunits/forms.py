@@ -9,6 +9,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from .roles import Role
+
 ROSTER_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -32,3 +34,15 @@ class RosterUploadForm(forms.Form):
                 code="file_size",
             )
         return upload
+
+
+class RoleChangeForm(forms.Form):
+    """Grant or withdraw a role on a unit (shape only; the service checks the rules)."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("For example the decision that assigns the role."),
+    )

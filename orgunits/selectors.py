@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -235,3 +236,18 @@ def own_memberships(user: AnyUser) -> QuerySet[Membership]:
         .select_related("unit")
         .order_by("unit__path", "role")
     )
+
+
+def role_holders(unit: OrgUnit) -> list[tuple[Any, str]]:
+    """Who holds which role granted on this very unit (not inherited), by user name."""
+    content_type = ContentType.objects.get_for_model(OrgUnit)
+    grants = (
+        UserObjectPermission.objects.filter(
+            content_type=content_type,
+            object_pk=str(unit.pk),
+            permission__codename__in=list(PERMISSION_ROLE),
+        )
+        .select_related("user__person", "permission")
+        .order_by("user__username", "permission__codename")
+    )
+    return [(grant.user, PERMISSION_ROLE[grant.permission.codename]) for grant in grants]

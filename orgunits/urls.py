@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, roster
+from .views import browse, roles, roster
 
 app_name = "orgunits"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("people/<int:pk>/", browse.person_detail, name="person_detail"),
     path("roster/template.xlsx", roster.download_template, name="roster_template"),
     path("units/<int:pk>/roster/import/", roster.import_roster, name="roster_import"),
+    path("units/<int:pk>/roles/", roles.change_role, name="unit_roles"),
 ]

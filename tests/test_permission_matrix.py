@@ -65,6 +65,13 @@ MATRIX = {
     "orgunits:unit_detail": row("cell", "200 200 200 200 200 404"),
     "orgunits:person_detail": row("member_person", "200 200 200 200 200 404"),
     "orgunits:roster_import": row("cell", "403 403 200 403 200 404"),
+    # Roles: administrators only; a valid grant redirects back to the unit page.
+    "orgunits:unit_roles": row(
+        "cell",
+        "403 403 403 403 302 404",
+        "POST",
+        {"username": "member", "role": "secretary", "reason": "Bầu bí thư"},
+    ),
     "reviews:period_detail": row("period", "200 200 200 200 200 404"),
     "reviews:period_rules": row("period", "200 200 200 200 200 404"),
     "reviews:period_enrol": row("period", "403 403 403 403 302 404", "POST"),

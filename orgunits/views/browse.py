@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .. import permissions, selectors
+from ..forms import RoleChangeForm
 
 PEOPLE_PER_PAGE = 50
 
@@ -45,6 +46,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": selectors.unit_members(request.user, unit),
         "can_import": permissions.can_import_roster(request.user, unit),
     }
+    if permissions.can_manage_roles(request.user, unit):
+        context["role_holders"] = selectors.role_holders(unit)
+        context["role_form"] = RoleChangeForm()
     return render(request, "orgunits/unit_detail.html", context)
 
 
