@@ -45,6 +45,10 @@ class BallotInvariantBroken(RatingError):
     """The number of ballots differs from the number of participations."""
 
 
+class AgendaOrderBroken(RatingError):
+    """A manual reorder would break the rule set's agenda order (Art. 12(2), R-L3)."""
+
+
 class AttendanceLocked(RatingError):
     """Attendance is frozen while a round is open: its ballots were issued to those present."""
 

@@ -73,6 +73,10 @@ class ConclusionForm(forms.Form):
     )
 
 
+class AgendaMoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
+
+
 class RoundForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of round"), choices=RoundKind.choices)
     mode = forms.ChoiceField(label=_("Ballots"), choices=RoundMode.choices)

@@ -20,6 +20,7 @@ urlpatterns = [
         name="meeting_counting_committee",
     ),
     path("agenda/<int:pk>/conclusion/", meetings.agenda_conclusion, name="agenda_conclusion"),
+    path("agenda/<int:pk>/move/", meetings.agenda_move, name="agenda_move"),
     path("meetings/<int:pk>/rounds/new/", meetings.round_prepare, name="round_prepare"),
     # Ballot rounds: the chair's console, the voting booth, results, paper entry (views/ballots.py)
     path("rounds/<int:pk>/console/", ballots.round_console, name="round_console"),

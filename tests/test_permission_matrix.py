@@ -124,6 +124,9 @@ MATRIX = {
     "ratings:agenda_conclusion": row(
         "agenda_item", "403 302 403 403 302 404", "POST", {"conclusion": "Kết luận"}
     ),
+    "ratings:agenda_move": row(
+        "agenda_item", "403 302 403 403 302 404", "POST", {"direction": "down"}
+    ),
     "ratings:round_prepare": row(
         "meeting", "403 302 403 403 302 404", "POST", {"kind": "rating", "mode": "electronic"}
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,8 +17,9 @@ from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKin
 from orgunits.text import clip, nfc, nfc_lines, vn_decimal
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
+from reviews.rulesets import MeetingRule
 
-from ..exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
+from ..exceptions import AgendaOrderBroken, AttendanceLocked, MeetingNotEditable, NotConvened
 from ..models import (
     AgendaItem,
     Attendance,
@@ -133,9 +135,46 @@ def left_out_of_agenda(meeting: Meeting) -> list[LeftOut]:
     ]
 
 
+# Bands of the agenda (Art. 12(2), R-L3): a collective placed "first", then individuals by
+# role (head, deputies, committee members, members), then a collective placed "last".
+COLLECTIVE_FIRST, COLLECTIVE_LAST, MEMBER_RANK = 0, 5, 3
+
+
+def agenda_band(*, unit_kind: str, is_collective: bool, role_rank: int, rule: MeetingRule) -> int:
+    """Where a subject belongs on its unit's agenda, by the rule set's order."""
+    if not is_collective:
+        return 1 + role_rank
+    place = (
+        rule.agenda_leadership_collective
+        if unit_kind == UnitKind.LEADERSHIP_COLLECTIVE
+        else rule.agenda_party_organisation
+    )
+    return COLLECTIVE_LAST if place == "last" else COLLECTIVE_FIRST
+
+
+def _bands(meeting: Meeting, subjects: list[Subject]) -> dict[int, int]:
+    rule = review_selectors.ruleset_for_unit(meeting.period, meeting.unit).meeting
+    ranks: dict[int, int] = {}
+    current = Membership.objects.filter(unit=meeting.unit).filter(
+        Q(end_date=None) | Q(end_date__gte=meeting.starts_on)
+    )
+    for person_id, role in current.values_list("person_id", "role"):
+        ranks[person_id] = min(ranks.get(person_id, MEMBER_RANK), ROLE_RANK.get(role, MEMBER_RANK))
+    return {
+        subject.pk: agenda_band(
+            unit_kind=meeting.unit.kind,
+            is_collective=subject.person_id is None,
+            role_rank=ranks.get(subject.person_id, MEMBER_RANK),
+            rule=rule,
+        )
+        for subject in subjects
+    }
+
+
 @transaction.atomic
 def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
-    """(Re)build the agenda in the required order (R-L3), keeping conclusions already written.
+    """(Re)build the agenda in the rule set's order (Art. 12(2), R-L3), keeping conclusions
+    already written.
 
     Subjects not reviewed (R-E1: exempt, suspended, admitted less than 6 months ago, as
     enrolment computed it or an officer overrode it) are left out; see left_out_of_agenda.
@@ -143,13 +182,8 @@ def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
     if meeting.status == MeetingStatus.CLOSED:
         raise MeetingNotEditable("Hội nghị đã kết thúc.")
     subjects = list(_site_subjects(meeting).exclude(eligibility=Eligibility.NOT_REVIEWED))
-    ranks: dict[int, int] = {}
-    current = Membership.objects.filter(unit=meeting.unit).filter(
-        Q(end_date=None) | Q(end_date__gte=meeting.starts_on)
-    )
-    for person_id, role in current.values_list("person_id", "role"):
-        ranks[person_id] = min(ranks.get(person_id, 3), ROLE_RANK.get(role, 3))
-    subjects.sort(key=lambda s: (s.person_id is not None, ranks.get(s.person_id, 3)))
+    bands = _bands(meeting, subjects)
+    subjects.sort(key=lambda s: bands[s.pk])
     conclusions = dict(meeting.agenda.values_list("subject_id", "conclusion"))
     meeting.agenda.all().delete()
     return AgendaItem.objects.bulk_create(
@@ -163,6 +197,42 @@ def build_agenda(*, meeting: Meeting) -> list[AgendaItem]:
             for index, subject in enumerate(subjects, start=1)
         ]
     )
+
+
+def _order_broken(before: Subject, after: Subject, bands: dict[int, int]) -> str:
+    if before.person_id is None or after.person_id is None:
+        collective = before if before.person_id is None else after
+        when = "trước" if bands[collective.pk] == COLLECTIVE_FIRST else "sau"
+        return f"theo bộ quy tắc, tập thể {collective.unit.name} được kiểm điểm {when} các cá nhân"
+    return "người đứng đầu được kiểm điểm trước, rồi đến cấp phó, cấp ủy viên và các thành viên"
+
+
+@transaction.atomic
+def move_agenda_item(*, item: AgendaItem, position: int) -> list[AgendaItem]:
+    """Move one item of the agenda; refused when the new order breaks the rule set's order."""
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    items = list(meeting.agenda.select_related("subject__person", "subject__unit"))
+    moving = next(i for i in items if i.pk == item.pk)
+    items.remove(moving)
+    items.insert(min(max(position, 1), len(items) + 1) - 1, moving)
+    bands = _bands(meeting, [i.subject for i in items])
+    for first, second in itertools.pairwise(items):
+        if bands[first.subject_id] > bands[second.subject_id]:
+            raise AgendaOrderBroken(
+                f"Không thể xếp «{second.subject}» trước «{first.subject}»: "
+                f"{_order_broken(first.subject, second.subject, bands)}."
+            )
+    # Two steps so no two items share a position in between (unique per meeting).
+    offset = len(items) + 1
+    for index, agenda_item in enumerate(items, start=1):
+        agenda_item.position = index + offset
+    AgendaItem.objects.bulk_update(items, ["position"])
+    for agenda_item in items:
+        agenda_item.position -= offset
+    AgendaItem.objects.bulk_update(items, ["position"])
+    return items
 
 
 @transaction.atomic

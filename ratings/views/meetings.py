@@ -19,7 +19,14 @@ from reviews import selectors as review_selectors
 
 from .. import permissions, selectors
 from ..exceptions import RatingError
-from ..forms import AttendanceForm, ConclusionForm, CountingCommitteeForm, MeetingForm, RoundForm
+from ..forms import (
+    AgendaMoveForm,
+    AttendanceForm,
+    ConclusionForm,
+    CountingCommitteeForm,
+    MeetingForm,
+    RoundForm,
+)
 from ..models import AgendaItem, Attendance, Meeting
 from ..services import ballots as ballot_services
 from ..services import meetings as meeting_services
@@ -208,14 +215,19 @@ def meeting_counting_committee(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_detail_url(meeting, "committee"))
 
 
-@login_required
-@require_POST
-def agenda_conclusion(request: HttpRequest, pk: int) -> HttpResponse:
+def _chaired_item(request: HttpRequest, pk: int) -> tuple[AgendaItem, Meeting]:
+    """The agenda item if its meeting is visible (else 404) and chaired by the user (else 403)."""
     item = get_object_or_404(
         AgendaItem.objects.filter(meeting__in=selectors.meetings_visible_to(request.user)),
         pk=pk,
     )
-    meeting = _chaired_meeting(request, item.meeting_id)
+    return item, _chaired_meeting(request, item.meeting_id)
+
+
+@login_required
+@require_POST
+def agenda_conclusion(request: HttpRequest, pk: int) -> HttpResponse:
+    item, meeting = _chaired_item(request, pk)
     item.meeting = meeting
     form = ConclusionForm(request.POST)
     if not form.is_valid():
@@ -227,6 +239,23 @@ def agenda_conclusion(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The conclusion was saved."))
+    return redirect(_detail_url(meeting, f"agenda-{item.pk}"))
+
+
+@login_required
+@require_POST
+def agenda_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an agenda item one place up or down, within the rule set's order."""
+    item, meeting = _chaired_item(request, pk)
+    form = AgendaMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        step = -1 if form.cleaned_data["direction"] == "up" else 1
+        try:
+            meeting_services.move_agenda_item(item=item, position=item.position + step)
+        except RatingError as exc:
+            messages.error(request, str(exc))
     return redirect(_detail_url(meeting, f"agenda-{item.pk}"))
 
 

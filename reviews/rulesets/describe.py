@@ -339,6 +339,22 @@ def _meeting(rs: RuleSet) -> Section:
     rows.append(
         ("Hội nghị góp ý", conference, _note(rs, "meeting.key_cadre_conference_staff_threshold"))
     )
+    leadership = {"first": "trước các thành viên và người đứng đầu", "last": "sau các thành viên"}
+    party = {"first": "trước các đảng viên", "last": "sau đảng viên và tổ chức đảng trực thuộc"}
+    rows.append(
+        (
+            "Thứ tự: tập thể lãnh đạo, quản lý",
+            f"kiểm điểm {leadership[m.agenda_leadership_collective]}",
+            _note(rs, "meeting.agenda_leadership_collective"),
+        )
+    )
+    rows.append(
+        (
+            "Thứ tự: tổ chức đảng",
+            f"kiểm điểm {party[m.agenda_party_organisation]}",
+            _note(rs, "meeting.agenda_party_organisation"),
+        )
+    )
     rows.append(
         (
             "Gửi dự thảo trước hội nghị",

@@ -292,6 +292,10 @@ class MeetingRule:
     min_days_provincial_standing: Decimal
     min_days_with_suggestions: Decimal
     key_cadre_conference_staff_threshold: int
+    # Art. 12(2) QĐ 366: where a unit's own collective stands on its meeting's agenda, "first"
+    # (before its members and head) or "last" (after them), per kind of collective.
+    agenda_leadership_collective: str = "first"
+    agenda_party_organisation: str = "first"
 
 
 @dataclass(frozen=True)

@@ -370,6 +370,9 @@ def _confidence_vote(root: TableReader) -> ConfidenceVoteRule:
     return rule
 
 
+AGENDA_PLACES = ("first", "last")
+
+
 def _meeting(root: TableReader) -> MeetingRule:
     table = root.table("meeting")
     min_days = table.decimal("min_days", positive=True)
@@ -381,6 +384,12 @@ def _meeting(root: TableReader) -> MeetingRule:
         min_days_with_suggestions=table.decimal("min_days_with_suggestions", minimum=min_days),
         key_cadre_conference_staff_threshold=table.integer(
             "key_cadre_conference_staff_threshold", minimum=0
+        ),
+        agenda_leadership_collective=table.string(
+            "agenda_leadership_collective", default="first", choices=AGENDA_PLACES
+        ),
+        agenda_party_organisation=table.string(
+            "agenda_party_organisation", default="first", choices=AGENDA_PLACES
         ),
     )
     table.finish()

@@ -201,7 +201,8 @@ def test_prepare_round_does_list_individuals_when_rating(make_meeting):
     convened = make_meeting(4, leaders=1)
     candidates = convened.candidates(convened.prepare())
     assert [c.subject.person for c in candidates] == [
-        item.subject.person for item in convened.meeting.agenda.all()[1:]
+        item.subject.person
+        for item in convened.meeting.agenda.filter(subject__person__isnull=False)
     ]
     assert len(candidates) == 4
     assert [c.position for c in candidates] == [1, 2, 3, 4]
@@ -211,9 +212,10 @@ def test_prepare_round_does_list_collective_and_leaders_when_opinion_poll(make_m
     convened = make_meeting(4, leaders=1)
     candidates = convened.candidates(convened.prepare(kind=RoundKind.OPINION_POLL))
     classes = [c.subject.subject_class for c in candidates]
-    assert classes == [SubjectClass.COLLECTIVE, SubjectClass.LEADER, SubjectClass.LEADER]
-    assert candidates[0].subject.unit == tree.cell_a
-    assert candidates[0].subject.person is None
+    # In agenda order: the party organisation after its members (Art. 12(2)).
+    assert classes == [SubjectClass.LEADER, SubjectClass.LEADER, SubjectClass.COLLECTIVE]
+    assert candidates[-1].subject.unit == tree.cell_a
+    assert candidates[-1].subject.person is None
 
 
 def test_prepare_round_does_leave_out_members_not_reviewed_or_not_rated_R_E1(

@@ -231,8 +231,8 @@ def test_render_meeting_minutes_pdf_does_record_attendance_agenda_and_results(
     assert f"Đồng chí {ABSENT} (lý do: {ABSENCE_REASON})" in out.text
     assert "Số lượng tham dự: đạt. Có mặt 5/6" in out.text
     assert "Thời lượng hội nghị: đạt" in out.text
-    assert "1. Kiểm điểm tập thể Chi bộ thôn Đông" in out.text
-    assert f"Kiểm điểm đồng chí {CHAIR}, Bí thư" in out.text
+    assert f"1. Kiểm điểm đồng chí {CHAIR}, Bí thư" in out.text
+    assert "7. Kiểm điểm tập thể Chi bộ thôn Đông" in out.text
     assert CONCLUSION in out.raw
     assert "số phiếu hợp lệ 5/5 phiếu thu vào (có mặt 5)" in out.text
     assert f"{TUYET}: Hoàn thành tốt nhiệm vụ" in out.text
@@ -240,8 +240,8 @@ def test_render_meeting_minutes_pdf_does_record_attendance_agenda_and_results(
     assert "Chi tiết tại Biên bản kiểm phiếu vòng 1" in out.text
     assert "Hội nghị kết thúc vào hồi …… giờ …… phút, ngày 08 tháng 12 năm 2026." in out.text
     assert "THƯ KÝ HỘI NGHỊ" in out.text and "CHỦ TRÌ HỘI NGHỊ" in out.text
-    # The chair concludes before the individuals, the head first (R-L3).
-    assert out.text.index("tập thể Chi bộ thôn Đông") < out.text.index(f"đồng chí {CHAIR},")
+    # The members before their party organisation, the head first (Art. 12(2) QĐ 366).
+    assert out.text.index("tập thể Chi bộ thôn Đông") > out.text.index(f"đồng chí {CHAIR},")
     _only_liberation_serif(out.path)
 
 

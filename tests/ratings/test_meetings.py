@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from orgunits.models import MembershipRole, PartyStatus, UnitKind
-from ratings.exceptions import AttendanceLocked, MeetingNotEditable, NotConvened
+from ratings.exceptions import (
+    AgendaOrderBroken,
+    AttendanceLocked,
+    MeetingNotEditable,
+    NotConvened,
+)
 from ratings.models import MeetingKind
 from ratings.services import ballots, meetings
+from reviews import selectors as review_selectors
 from reviews.models import Subject, SubjectClass, Suggestion
 from reviews.services import enrolment, periods
 
@@ -36,7 +43,9 @@ def _meeting(period, unit, chair):
     )
 
 
-def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, period, secretary):
+def test_build_agenda_does_order_head_deputies_members_then_party_organisation_Art_12_2(
+    tree, period, secretary
+):
     unit = tree.cell_a
     # Given names chosen so Python's code-point order (Ánh, Đạt, Ơn after Yến) is wrong.
     yen = _member(unit, "Hoàng Thị Yến")
@@ -59,9 +68,10 @@ def test_build_agenda_does_order_collective_head_deputies_members_R_L3(tree, per
     enrolment.enrol_period(period=period)
     meeting = _meeting(period, unit, secretary)
     order = [item.subject for item in meeting.agenda.select_related("subject__person")]
-    assert order[0].subject_class == SubjectClass.COLLECTIVE
-    assert order[0].unit == unit
-    assert [s.person for s in order[1:]] == [
+    # QĐ 366 Art. 12(2): the party members before their party organisation.
+    assert order[-1].subject_class == SubjectClass.COLLECTIVE
+    assert order[-1].unit == unit
+    assert [s.person for s in order[:-1]] == [
         secretary.person,
         deputy,
         committee,
@@ -94,6 +104,65 @@ def test_build_agenda_does_leave_out_members_not_reviewed_R_E1(tree, period, sec
     assert "đình chỉ sinh hoạt" in reasons[suspended]
     assert reasons[recent] == "Vào Đảng ngày 02/09/2026, chưa đủ 6 tháng."
     assert not any("R-E" in reason for reason in reasons.values())
+
+
+def test_build_agenda_does_put_leadership_collective_first_Art_12_2(
+    tree, period, secretary, leadership
+):
+    member = _member(leadership, "Đặng Văn Thành")
+    deputy = _member(leadership, "Phan Thị Hạnh", MembershipRole.DEPUTY_HEAD)
+    head = _member(leadership, "Võ Minh Quân", MembershipRole.HEAD)
+    enrolment.enrol_period(period=period)
+    meeting = _meeting(period, leadership, secretary)
+    order = [item.subject for item in meeting.agenda.select_related("subject__person")]
+    assert order[0].subject_class == SubjectClass.COLLECTIVE
+    assert [s.person for s in order[1:]] == [head, deputy]
+    assert member not in [s.person for s in order]  # a plain member is not reviewed there
+
+
+@pytest.mark.parametrize(
+    ("unit_kind", "leadership_place", "party_place", "band"),
+    [
+        (UnitKind.LEADERSHIP_COLLECTIVE, "first", "last", meetings.COLLECTIVE_FIRST),
+        (UnitKind.LEADERSHIP_COLLECTIVE, "last", "first", meetings.COLLECTIVE_LAST),
+        (UnitKind.PARTY_CELL, "first", "last", meetings.COLLECTIVE_LAST),
+        (UnitKind.GRASSROOTS_COMMITTEE, "last", "first", meetings.COLLECTIVE_FIRST),
+    ],
+)
+def test_agenda_band_does_follow_the_rule_set_when_placing_the_collective(
+    period, unit_kind, leadership_place, party_place, band
+):
+    rule = replace(
+        review_selectors.ruleset_for_unit(period, period.scope).meeting,
+        agenda_leadership_collective=leadership_place,
+        agenda_party_organisation=party_place,
+    )
+    assert meetings.agenda_band(
+        unit_kind=unit_kind, is_collective=True, role_rank=0, rule=rule
+    ) == (band)
+    heads = meetings.agenda_band(unit_kind=unit_kind, is_collective=False, role_rank=0, rule=rule)
+    members = meetings.agenda_band(unit_kind=unit_kind, is_collective=False, role_rank=3, rule=rule)
+    assert meetings.COLLECTIVE_FIRST < heads < members < meetings.COLLECTIVE_LAST
+
+
+def test_move_agenda_item_rejects_move_when_it_breaks_the_order_Art_12_2(make_meeting, tree):
+    convened = make_meeting(4)
+    items = list(convened.meeting.agenda.select_related("subject__person"))
+    secretary_item, members, collective = items[0], items[1:3], items[-1]
+    with pytest.raises(AgendaOrderBroken, match="được kiểm điểm sau các cá nhân"):
+        meetings.move_agenda_item(item=collective, position=1)
+    with pytest.raises(AgendaOrderBroken, match="người đứng đầu được kiểm điểm trước"):
+        meetings.move_agenda_item(item=members[0], position=1)
+    assert list(convened.meeting.agenda.values_list("pk", flat=True)) == [i.pk for i in items]
+    # Within one band the chair is free: two members swap places.
+    meetings.move_agenda_item(item=members[1], position=2)
+    assert list(convened.meeting.agenda.values_list("pk", flat=True)) == [
+        secretary_item.pk,
+        members[1].pk,
+        members[0].pk,
+        *[i.pk for i in items[3:]],
+    ]
+    assert list(convened.meeting.agenda.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
 
 
 def test_build_agenda_does_keep_conclusions_when_rebuilt(make_meeting):

@@ -206,6 +206,21 @@ def test_meeting_detail_and_console_do_name_who_was_left_out_and_why(
     assert "R-E1" not in html
 
 
+def test_agenda_move_does_refuse_with_the_reason_when_it_breaks_the_order(
+    client, secretary, make_meeting
+):
+    convened = make_meeting(3)
+    collective = convened.meeting.agenda.last()
+    client.force_login(secretary)
+    url = reverse("ratings:agenda_move", args=[collective.pk])
+    page = client.post(url, {"direction": "up"}, follow=True)
+    assert "được kiểm điểm sau các cá nhân" in page.content.decode()
+    assert convened.meeting.agenda.last() == collective
+    second = convened.meeting.agenda.get(position=2)
+    client.post(reverse("ratings:agenda_move", args=[second.pk]), {"direction": "down"})
+    assert convened.meeting.agenda.get(position=3) == second
+
+
 def test_round_open_rejects_when_the_quorum_is_not_met(client, secretary, make_meeting):
     convened = make_meeting(4, present=1)
     ballot_round = convened.prepare()
