@@ -51,6 +51,7 @@ from .discipline import (
     discipline_rule,
     record_discipline,
 )
+from .order_checks import order_checks
 
 __all__ = [
     "apply_quota_suggestion",
@@ -215,6 +216,9 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                     )
                 )
         proposals[subject.pk] = _proposal(checks[subject.pk], ruleset)
+
+    for subject_id, found in order_checks(period, subjects).items():
+        checks[subject_id].extend(found)  # warnings only: no cap, the proposals stand
 
     ratings = []
     for subject in subjects:
