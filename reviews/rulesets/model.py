@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -358,6 +359,21 @@ class ManifestationGroup:
     items: tuple[Manifestation, ...]
 
 
+@dataclass(frozen=True)
+class QuarterlyRule:
+    """Who is assessed each quarter, in which quarters, on which form and by which day of the
+    quarter's last month (QĐ 366 Art. 15, KL 198); the last quarter is folded into the year."""
+
+    subject_classes: tuple[str, ...]
+    quarters: tuple[int, ...]
+    due_day: int
+    form: str
+
+    def due_date(self, year: int, quarter: int) -> dt.date:
+        """The deadline of `quarter`: `due_day` of the quarter's last month."""
+        return dt.date(year, quarter * 3, self.due_day)
+
+
 @dataclass(frozen=True, eq=False)
 class RuleSet:
     """A validated rule set (with its parent merged in). Equal when code, version and content
@@ -393,6 +409,8 @@ class RuleSet:
     # The merged parameters as read: a review period keeps a copy, so the rules it ran under
     # survive later edits of the file (see snapshot / from_snapshot).
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # None: the rule set assesses no one quarterly.
+    quarterly: QuarterlyRule | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RuleSet):
@@ -430,6 +448,12 @@ class RuleSet:
 
     def form_for_class(self, subject_class: str) -> Form:
         return self.forms[self.subject_classes[subject_class].form]
+
+    def form_for_period(self, subject_class: str, *, quarterly: bool) -> Form:
+        """The form a subject fills: the quarterly form in a quarterly period, else its class's."""
+        if quarterly and self.quarterly is not None:
+            return self.forms[self.quarterly.form]
+        return self.form_for_class(subject_class)
 
     def criteria_for_class(self, subject_class: str) -> tuple[Criterion, ...]:
         return self.criteria[subject_class]

@@ -49,6 +49,7 @@ from .model import (
     SubjectClass,
     VoteRule,
 )
+from .quarterly import quarterly_rule
 from .reader import TableReader, choices_text, exact_keys, placeholder_title
 
 TOP_LEVEL_KEYS: tuple[str, ...] = (
@@ -76,6 +77,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "notes",
     "level_conditions",
     "discipline",
+    "quarterly",
 )
 # name → kind; "grade" conditions exist only under the grades model.
 HARD_CONDITIONS: Mapping[str, str] = {
@@ -626,6 +628,7 @@ def build_ruleset(
     manifestations = _manifestations(root)
     level_conditions = read_level_conditions(root)
     discipline = read_discipline(root)
+    quarterly = quarterly_rule(root, scoring, forms)
     notes = _notes(root, data)
     root.finish()
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
@@ -658,6 +661,7 @@ def build_ruleset(
         level_conditions=MappingProxyType(level_conditions),
         discipline=discipline,
         data=MappingProxyType(json.loads(canonical)),
+        quarterly=quarterly,
     )
 
 

@@ -272,7 +272,7 @@ def test_every_subject_class_has_a_form_with_a_self_level_section(path: Path):
 def test_qd366_forms_are_the_2025_set():
     ruleset = get_ruleset(CENTRAL)
 
-    assert set(ruleset.forms) == {"01", "2A", "2B", "2C"}
+    assert set(ruleset.forms) == {"01", "2A", "2B", "2C", "05"}
     assert ruleset.form_for_class("leader").code == "2B"
     assert ruleset.form_for_class("non_leader").code == "2A"
     assert ruleset.form_for_class("outside").code == "2C"
