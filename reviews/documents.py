@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
 
-from .models import PeriodKind, RemediationItem, Report, ReviewPeriod, Subject
+from . import selectors
+from .models import PeriodKind, QuarterResult, RemediationItem, Report, ReviewPeriod, Subject
 from .rulesets import RuleSet, get_ruleset
 
 DOTS = "……………"
@@ -126,7 +127,7 @@ def report_context(
     person: Person | None = subject.person
     if ruleset is None:
         ruleset = get_ruleset(period.ruleset_code)
-    form = ruleset.form_for_class(subject.subject_class)
+    form = ruleset.form_for_period(subject.subject_class, quarterly=period.is_quarterly)
     year_start = dt.date(period.year, 1, 1)
     current = Q(end_date__isnull=True) | Q(end_date__gte=year_start)
 
@@ -176,6 +177,7 @@ def report_context(
         sections.append(entry)
 
     context: dict[str, Any] = {
+        **_quarter_context(report, ruleset),
         "header": header,
         "collective": collective,
         "form": form,
@@ -203,11 +205,23 @@ def report_context(
         context["person"] = _person_block(person, unit, current)
         context["signer"] = {
             "on_behalf": "",
-            "title": "NGƯỜI TỰ KIỂM ĐIỂM",
+            "title": "NGƯỜI TỰ ĐÁNH GIÁ" if period.is_quarterly else "NGƯỜI TỰ KIỂM ĐIỂM",
             "hint": "(Ký, ghi rõ họ tên)",
             "name": person.full_name,
         }
     return context
+
+
+def _quarter_context(report: Report, ruleset: RuleSet) -> dict[str, Any]:
+    """Mẫu 05's own title and recorded result; an annual report's quarter results."""
+    subject = report.subject
+    if not subject.period.is_quarterly:
+        return {"quarters": selectors.quarter_summary(report)}
+    result = QuarterResult.objects.filter(subject_id=subject.pk).first()
+    return {
+        "doc_name": "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN",
+        "quarter_result": _level_name(ruleset, result.level) if result else "",
+    }
 
 
 def _text(value: Any) -> str:

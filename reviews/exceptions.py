@@ -83,3 +83,15 @@ class MalformedChange(ReviewError):
 
 class DateOutsidePeriod(ReviewError):
     """A date typed for a period outside the period's year ± the margin in orgunits.limits."""
+
+
+class QuarterNotAssessed(ReviewError):
+    """The rule set assesses no one in that quarter (or the fourth, folded into the year)."""
+
+
+class QuarterResultRefused(ReviewError):
+    """A quarter result can be recorded only for a submitted quarterly self-assessment."""
+
+
+class NoQuarterResults(ReviewError):
+    pass

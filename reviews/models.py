@@ -75,6 +75,10 @@ class ReviewPeriod(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_quarterly(self) -> bool:
+        return self.kind == PeriodKind.QUARTERLY
+
 
 class LocalRuleSet(models.Model):
     """A local variant of the period's rule set for one subtree (e.g. a province's practice)."""
@@ -414,3 +418,41 @@ class RemediationItem(models.Model):
                 name="remediation_has_owner",
             )
         ]
+
+
+@pghistory.track()
+class CentralCadre(models.Model):
+    """A person managed by the Central Committee (cán bộ thuộc diện Trung ương quản lý).
+
+    Enrolment reviews them in that subject class, and the rule set may assess the class each
+    quarter (QĐ 366 Art. 15).
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="central_cadre", verbose_name=_("person")
+    )
+    basis = models.CharField(_("basis"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        verbose_name = _("cadre managed by the Central Committee")
+        verbose_name_plural = _("cadres managed by the Central Committee")
+
+    def __str__(self) -> str:
+        return self.person.full_name
+
+
+@pghistory.track()
+class QuarterResult(models.Model):
+    """The competent level's result for one quarterly self-assessment (Mẫu 05)."""
+
+    subject = models.OneToOneField(Subject, on_delete=models.CASCADE, related_name="quarter_result")
+    level = models.CharField(_("level"), max_length=8)
+    recorded_on = models.DateField(_("recorded on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("quarter result")
+        verbose_name_plural = _("quarter results")

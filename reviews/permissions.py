@@ -9,7 +9,7 @@ from orgunits.models import OrgUnit
 from orgunits.selectors import AnyUser, has_role_on
 
 from . import selectors
-from .models import Comment, PeriodStatus, Report, ReviewPeriod, Subject
+from .models import Comment, PeriodStatus, Report, ReportStatus, ReviewPeriod, Subject
 from .services.reports import EDITABLE
 
 
@@ -90,3 +90,14 @@ def can_view_progress(user: AnyUser, unit: OrgUnit) -> bool:
 
 def can_edit_schedule(user: AnyUser, unit: OrgUnit) -> bool:
     return has_role_on(user, unit, ["run_review", "appraise", "administer"])
+
+
+def can_record_quarter_result(user: AnyUser, report: Report) -> bool:
+    """The competent level (appraisal or decision role over the unit) records the result of a
+    submitted quarterly self-assessment; never its author."""
+    return (
+        report.subject.period.is_quarterly
+        and report.status == ReportStatus.SUBMITTED
+        and has_role_on(user, report.subject.unit, ["appraise", "decide"])
+        and not _is_author(user, report)
+    )

@@ -114,6 +114,8 @@ def self_report_due(period: ReviewPeriod, unit_ids: Iterable[int]) -> dict[int, 
             continue
         ruleset = selectors.ruleset_for_unit(period, unit)
         key = (ruleset.digest, unit.kind)
+        if key not in computed and period.is_quarterly and ruleset.quarterly:
+            computed[key] = selectors.quarter_last_day(period, ruleset)
         if key not in computed:
             try:
                 offset = ruleset.tier_for_kind(unit.kind).self_report_due

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -22,6 +24,7 @@ from .models import (
     Circulation,
     LocalRuleSet,
     Milestone,
+    PeriodKind,
     Report,
     ReportStatus,
     ReviewPeriod,
@@ -255,4 +258,104 @@ def current_circulation(period: ReviewPeriod, unit: OrgUnit) -> Circulation | No
     """The unit's circulation of drafts in the period, if the secretary has sent them."""
     return (
         Circulation.objects.filter(period=period, unit=unit).select_related("circulated_by").first()
+    )
+
+
+# -- quarterly self-assessments (Mẫu 05) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterLine:
+    """One quarter of a person's year as the annual report shows it; text is Vietnamese."""
+
+    quarter: int
+    report_id: int | None
+    submitted: bool
+    total: Decimal | None
+    total_text: str
+    self_level: str
+    result_level: str
+
+
+@dataclass(frozen=True)
+class QuarterSummary:
+    lines: tuple[QuarterLine, ...]
+    average_text: str
+    average_level: str
+
+
+def points_text(value: Decimal | None) -> str:
+    """Points with two decimals and a decimal comma ("85,00"), as the forms write them."""
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def quarter_last_day(period: ReviewPeriod, ruleset: rulesets.RuleSet) -> dt.date | None:
+    """The last day a quarterly self-assessment is on time: reports are due "trước ngày 15
+    tháng cuối mỗi quý", so the day before the rule set's due day."""
+    if not period.is_quarterly or ruleset.quarterly is None or not period.quarter:
+        return None
+    return ruleset.quarterly.due_date(period.year, period.quarter) - dt.timedelta(days=1)
+
+
+def quarter_reports(person_id: int | None, year: int) -> QuerySet[Report]:
+    """The person's submitted quarterly self-assessments of `year`, by quarter."""
+    return (
+        Report.objects.filter(
+            subject__person_id=person_id,
+            subject__period__kind=PeriodKind.QUARTERLY,
+            subject__period__year=year,
+            status=ReportStatus.SUBMITTED,
+        )
+        .select_related("subject__period")
+        .order_by("subject__period__quarter", "pk")
+    )
+
+
+def quarter_summary(report: Report) -> QuarterSummary | None:
+    """The quarter results an annual individual report starts from; None when there are none."""
+    subject = report.subject
+    if subject.person_id is None or subject.period.is_quarterly:
+        return None
+    reports = list(
+        Report.objects.filter(
+            subject__person_id=subject.person_id,
+            subject__period__kind=PeriodKind.QUARTERLY,
+            subject__period__year=subject.period.year,
+        )
+        .select_related("subject__period", "subject__quarter_result")
+        .order_by("subject__period__quarter", "pk")
+    )
+    if not reports:
+        return None
+    ruleset = ruleset_for_unit(subject.period, subject.unit)
+    names = {lvl.code: lvl.name for lvl in ruleset.levels}
+    by_quarter = {r.subject.period.quarter: r for r in reversed(reports)}
+    quarters = ruleset.quarterly.quarters if ruleset.quarterly else sorted(by_quarter)
+    lines = [_quarter_line(q, by_quarter.get(q), names) for q in quarters]
+    totals = [line.total for line in lines if line.total is not None]
+    average = (
+        (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if totals
+        else None
+    )
+    level = ""
+    if average is not None and ruleset.scoring.is_points:
+        level = names.get(ruleset.level_for_points(average), "")
+    return QuarterSummary(
+        lines=tuple(lines), average_text=points_text(average), average_level=level
+    )
+
+
+def _quarter_line(quarter: int, report: Report | None, names: dict[str, str]) -> QuarterLine:
+    if report is None or report.status != ReportStatus.SUBMITTED:
+        return QuarterLine(quarter, report.pk if report else None, False, None, "", "", "")
+    result = getattr(report.subject, "quarter_result", None)
+    return QuarterLine(
+        quarter=quarter,
+        report_id=report.pk,
+        submitted=True,
+        total=report.total_points,
+        total_text=points_text(report.total_points),
+        self_level=names.get(report.self_level, ""),
+        result_level=names.get(result.level, "") if result else "",
     )

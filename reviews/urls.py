@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import periods, reports, subjects
+from .views import periods, quarters, reports, subjects
 
 app_name = "reviews"
 
@@ -71,6 +71,17 @@ urlpatterns = [
         name="attachment_delete",
     ),
     path("reports/<int:pk>/comments/", reports.report_comment, name="report_comment"),
+    # Quarterly self-assessments (views/quarters.py)
+    path(
+        "reports/<int:pk>/quarter-result/",
+        quarters.quarter_result_record,
+        name="quarter_result_record",
+    ),
+    path(
+        "reports/<int:pk>/start-from-quarters/",
+        quarters.report_start_from_quarters,
+        name="report_start_from_quarters",
+    ),
     path(
         "comments/<int:pk>/respond/",
         reports.comment_respond,

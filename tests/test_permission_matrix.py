@@ -18,8 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from documents.models import DocumentJob
 from ratings.models import DossierArchive, Rating
 from ratings.services import appraisal, ballots, meetings
-from reviews.models import RemediationItem, Report
-from reviews.services import circulation, reports
+from reviews.models import CentralCadre, RemediationItem, Report
+from reviews.services import circulation, enrolment, reports
+from tests.reviews.test_quarters import quarter_period
 
 PERSONAS = [
     "anonymous",
@@ -109,6 +110,13 @@ MATRIX = {
     "reviews:report_attachment_upload": row("report", "302 403 403 403 403 404", "POST"),
     "reviews:attachment_download": row("attachment", "200 200 200 200 200 404"),
     "reviews:attachment_delete": row("attachment", "302 403 403 403 403 404", "POST"),
+    # Quarterly self-assessments: the competent level (appraise/decide) records the result.
+    "reviews:quarter_result_record": row(
+        "quarter_report", "403 403 302 302 302 404", "POST", {"level": "HTT"}
+    ),
+    "reviews:report_start_from_quarters": row(
+        "report", "302 403 403 403 403 404", "POST", {"version": "0"}
+    ),
     "reviews:report_comment": row("report", "403 302 403 403 403 404", "POST", {"text": "Góp ý"}),
     "reviews:comment_respond": row(
         "comment", "302 403 403 403 403 404", "POST", {"kind": "accepted"}
@@ -273,6 +281,7 @@ def objects(tree, member, member_report, secretary, org_officer, authority, sett
         "decision": {"pk": decision.pk},
         "dossier": {"pk": _dossier_archive(member).pk},
         "report_document": {"kind": "report", "object_id": member_report.pk},
+        "quarter_report": {"pk": _quarter_report(tree, member, org_officer).pk},
         "document_job": {"pk": _report_job(member_report, member).pk},
         "remediation": {
             "pk": RemediationItem.objects.create(
@@ -280,6 +289,17 @@ def objects(tree, member, member_report, secretary, org_officer, authority, sett
             ).pk
         },
     }
+
+
+def _quarter_report(tree, member, org_officer):
+    """The member's submitted Mẫu 05 for the first quarter, as a central cadre."""
+    CentralCadre.objects.create(person=member.person)
+    quarter = quarter_period(tree.province, org_officer, 1)
+    enrolment.enrol_period(period=quarter)
+    report = Report.objects.get(subject__period=quarter, subject__person=member.person)
+    report.status = "submitted"
+    report.save(update_fields=["status"])
+    return report
 
 
 def _report_job(report, member):

@@ -15,6 +15,7 @@ from orgunits.models import Absence, Membership, MembershipRole, OrgUnit, UnitKi
 from .. import selectors
 from ..exceptions import OverrideReasonRequired, PeriodClosed
 from ..models import (
+    CentralCadre,
     Eligibility,
     PeriodStatus,
     QuotaGroup,
@@ -69,11 +70,13 @@ def _reference_date(period: ReviewPeriod) -> dt.date:
     return period.opens_on
 
 
-def subject_class_for(membership: Membership) -> str:
+def subject_class_for(membership: Membership, central_cadres: set[int] | None = None) -> str:
     """The QĐ 366 subject class a person is reviewed in at this site."""
     person = membership.person
     if not person.works_in_political_system:
         return SubjectClass.OUTSIDE
+    if central_cadres and person.pk in central_cadres:
+        return SubjectClass.CENTRAL_CADRE
     if person.has_leadership_post or membership.role in LEADER_ROLES:
         return SubjectClass.LEADER
     return SubjectClass.NON_LEADER
@@ -127,6 +130,11 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
     ):
         absences[a.person_id].append(AbsenceSpan(a.kind, a.start_date, a.end_date))
 
+    central_cadres = set(
+        CentralCadre.objects.filter(person_id__in={m.person_id for m in sites}).values_list(
+            "person_id", flat=True
+        )
+    )
     wanted: dict[tuple[int, int | None], tuple[str, Verdict, OrgUnit]] = {}
     rules_cache: dict[int, ExemptionRules] = {}
 
@@ -143,7 +151,7 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
             wanted[(unit.pk, None)] = (SubjectClass.COLLECTIVE, verdict, unit)
     for m in sites:
         key = (m.unit_id, m.person_id)
-        cls = subject_class_for(m)
+        cls = subject_class_for(m, central_cadres)
         previous = wanted.get(key)
         if previous is not None and previous[0] == SubjectClass.LEADER:
             continue  # several roles at one site: the leadership one decides the form
@@ -158,6 +166,8 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
             absences=absences.get(m.person_id, ()),
         )
         wanted[key] = (cls, verdict, m.unit)
+    if period.is_quarterly:
+        wanted = _quarterly_subjects(period, wanted)
 
     groups = _ensure_quota_groups(period, wanted.values(), by_path)
     existing = {(s.unit_id, s.person_id): s for s in Subject.objects.filter(period=period)}
@@ -194,6 +204,25 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
     return result
 
 
+def _quarterly_subjects(period: ReviewPeriod, wanted: dict) -> dict:
+    """A quarterly period assesses each person of the rule set's quarterly classes once (Mẫu 05
+    is personal, not per site): at their party unit where they have one."""
+    rule = selectors.ruleset_for_unit(period, period.scope).quarterly
+    classes = rule.subject_classes if rule else ()
+    chosen: dict[int, tuple[int, int | None]] = {}
+    for key, (cls, _verdict, unit) in wanted.items():
+        person_id = key[1]
+        if person_id is None or cls not in classes:
+            continue
+        previous = chosen.get(person_id)
+        if previous is None or (
+            (unit.kind not in PARTY_KINDS, unit.path)
+            < (wanted[previous][2].kind not in PARTY_KINDS, wanted[previous][2].path)
+        ):
+            chosen[person_id] = key
+    return {key: wanted[key] for key in chosen.values()}
+
+
 def _group_key(
     period: ReviewPeriod, unit: OrgUnit, cls: str, by_path: dict[str, OrgUnit]
 ) -> tuple[int, str]:
@@ -226,8 +255,8 @@ def _create_missing_reports(period: ReviewPeriod) -> None:
     subjects = Subject.objects.filter(period=period, report__isnull=True).select_related("unit")
     reports = []
     for subject in subjects.iterator(chunk_size=BATCH):
-        form = selectors.ruleset_for_unit(period, subject.unit).form_for_class(
-            subject.subject_class
+        form = selectors.ruleset_for_unit(period, subject.unit).form_for_period(
+            subject.subject_class, quarterly=period.is_quarterly
         )
         reports.append(
             Report(subject=subject, form_code=form.code, status=ReportStatus.NOT_STARTED)

@@ -15,10 +15,11 @@ from ..exceptions import (
     DateOutsidePeriod,
     LocalRuleSetMismatch,
     PeriodAlreadyExists,
+    QuarterNotAssessed,
     RuleSetNotFound,
     TextTooLong,
 )
-from ..models import LocalRuleSet, PeriodStatus, ReviewPeriod, ScheduleOverride
+from ..models import LocalRuleSet, PeriodKind, PeriodStatus, ReviewPeriod, ScheduleOverride
 
 
 def _load(code: str) -> rulesets.RuleSet:
@@ -42,6 +43,8 @@ def create_period(
 ) -> ReviewPeriod:
     """Open a review period for a subtree under a rule set (default: the one for the year)."""
     ruleset = _load(ruleset_code) if ruleset_code else rulesets.ruleset_for_year(year)
+    if kind == PeriodKind.QUARTERLY:
+        _check_quarter(ruleset, quarter)
     try:
         with transaction.atomic():
             return ReviewPeriod.objects.create(
@@ -62,6 +65,17 @@ def create_period(
         raise PeriodAlreadyExists(
             f"Đã có kỳ kiểm điểm loại này năm {year} cho {scope.name}."
         ) from exc
+
+
+def _check_quarter(ruleset: rulesets.RuleSet, quarter: int | None) -> None:
+    rule = ruleset.quarterly
+    if rule is None:
+        raise QuarterNotAssessed("Bộ quy tắc của năm này không quy định đánh giá hằng quý.")
+    if quarter not in rule.quarters:
+        listed = ", ".join(str(q) for q in rule.quarters)
+        raise QuarterNotAssessed(
+            f"Chỉ đánh giá hằng quý các quý {listed}; các quý khác gộp vào đánh giá cuối năm."
+        )
 
 
 @transaction.atomic

@@ -62,6 +62,14 @@ def report_ruleset(report: Report):
     return selectors.ruleset_for_unit(report.subject.period, report.subject.unit)
 
 
+def report_form(report: Report):
+    """The form the report fills: Mẫu 05 in a quarterly period, else its subject class's."""
+    subject = report.subject
+    return report_ruleset(report).form_for_period(
+        subject.subject_class, quarterly=subject.period.is_quarterly
+    )
+
+
 def _clean_scores(report: Report, scores: dict[str, Any]) -> dict[str, Any]:
     ruleset = report_ruleset(report)
     criteria = {c.code: c for c in ruleset.criteria_for_class(report.subject.subject_class)}
@@ -160,7 +168,7 @@ def submission_problems(report: Report) -> list[str]:
     """What is still missing before the report can be submitted, in Vietnamese."""
     ruleset = report_ruleset(report)
     subject = report.subject
-    form = ruleset.form_for_class(subject.subject_class)
+    form = report_form(report)
     problems = []
     for section in form.sections:
         if (

@@ -29,6 +29,7 @@ from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm
 from ..services import circulation, reports
 from ..services.report_changes import MALFORMED
 from ..services.reports import JSON_FIELDS, carried_remediation, report_ruleset
+from .quarters import quarter_context
 
 
 def _changes_from_form(data) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def _band(report: Report) -> str:
 def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     subject = report.subject
     ruleset = report_ruleset(report)
-    form = ruleset.form_for_class(subject.subject_class)
+    form = reports.report_form(report)
     criteria = ruleset.criteria_for_class(subject.subject_class)
     checklist_groups = [
         {
@@ -133,6 +134,7 @@ def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "attachments": report.attachments.all(),
         "attachment_form": AttachmentForm(),
         "problems": reports.submission_problems(report),
+        **quarter_context(request.user, report),
     }
 
 

@@ -172,8 +172,9 @@ def test_render_report_pdf_does_number_pages_from_the_second(
     units, ruleset, tmp_path, django_assert_max_num_queries
 ):
     report = _individual_report(units, ruleset, long=True)
-    # subject, parent unit, suggestions, remediation items, memberships: none per row.
-    with django_assert_max_num_queries(5):
+    # subject, parent unit, suggestions, remediation items, memberships, the person's quarter
+    # results: none per row.
+    with django_assert_max_num_queries(6):
         path = _write(tmp_path, render_report_pdf(report))
 
     pages = int(re.search(r"Pages:\s+(\d+)", _run("pdfinfo", path)).group(1))
