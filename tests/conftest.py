@@ -15,7 +15,7 @@ import pytest
 from orgunits import services
 from orgunits.models import MembershipRole, OrgUnit, UnitKind
 from orgunits.roles import Role
-from reviews.models import Report
+from reviews.models import CentralCadre, Report
 from reviews.services import enrolment, periods
 
 from .factories import MembershipFactory, OrgUnitFactory, PersonFactory, UserFactory
@@ -142,3 +142,36 @@ def member_report(enrolled, member, tree) -> Report:
     return Report.objects.select_related("subject__period", "subject__unit").get(
         subject__period=enrolled, subject__person=member.person, subject__unit=tree.cell_a
     )
+
+
+# -- Quarterly self-assessments of a central cadre (Mẫu 05) -----------------------------------
+
+
+def quarter_period(scope, officer, quarter: int, year: int = 2026):
+    return periods.create_period(
+        name=f"Tự đánh giá quý {quarter} năm {year}",
+        kind="quarterly",
+        quarter=quarter,
+        year=year,
+        scope=scope,
+        opens_on=dt.date(year, quarter * 3, 1),
+        ruleset_code="qd366-hd43",
+        created_by=officer,
+    )
+
+
+@pytest.fixture
+def cadre(member, tree, leadership):
+    """The member, also head of a leadership collective, managed by the Central Committee."""
+    MembershipFactory(person=member.person, unit=leadership, role=MembershipRole.HEAD)
+    CentralCadre.objects.create(person=member.person, basis="Quyết định phân cấp quản lý cán bộ")
+    return member
+
+
+@pytest.fixture
+def quarter_periods(tree, org_officer, cadre, secretary):
+    found = {}
+    for q in (1, 2, 3):
+        found[q] = quarter_period(tree.province, org_officer, q)
+        enrolment.enrol_period(period=found[q])
+    return found

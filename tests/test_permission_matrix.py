@@ -20,7 +20,7 @@ from ratings.models import DossierArchive, Rating
 from ratings.services import appraisal, ballots, meetings
 from reviews.models import CentralCadre, RemediationItem, Report
 from reviews.services import circulation, enrolment, reports
-from tests.reviews.test_quarters import quarter_period
+from tests.conftest import quarter_period
 
 PERSONAS = [
     "anonymous",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -58,15 +57,8 @@ def quarter_average_scores(report: Report) -> dict[str, float]:
 
 
 @transaction.atomic
-def start_from_quarters(
-    *,
-    report_id: int,
-    user: AbstractBaseUser,
-    base_version: int,
-    changes: dict[str, Any] | None = None,
-) -> Report:
-    """Fill the annual self-scores with the quarters' averages, as a start the author edits
-    (saved with the author's other unsaved `changes`, in one version)."""
+def start_from_quarters(*, report_id: int, user: AbstractBaseUser, base_version: int) -> Report:
+    """Fill the annual self-scores with the quarters' averages, as a start the author edits."""
     report = Report.objects.select_related("subject__period", "subject__unit").get(pk=report_id)
     if report.subject.period.is_quarterly or report.subject.person_id is None:
         raise NoQuarterResults("Chỉ bản kiểm điểm cuối năm bắt đầu từ kết quả các quý.")
@@ -78,8 +70,6 @@ def start_from_quarters(
     }
     if not averages:
         raise NoQuarterResults("Chưa có bản tự đánh giá quý nào đã nộp trong năm.")
-    changes = dict(changes or {})
-    changes["scores"] = {**(changes.get("scores") or {}), **averages}
     return save_report_draft(
-        report_id=report.pk, user=user, base_version=base_version, changes=changes
+        report_id=report.pk, user=user, base_version=base_version, changes={"scores": averages}
     )

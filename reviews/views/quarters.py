@@ -65,19 +65,11 @@ def report_start_from_quarters(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for_user(request.user, pk)
     if not permissions.can_edit_report(request.user, report):
         raise PermissionDenied
-    try:
-        version = int(request.POST.get("version", "-1"))
-    except ValueError:
-        version = -1
-    # The button submits the editor's form: what the author typed is saved with the scores.
-    from .reports import _changes_from_form
-
+    # The editor saves what the author typed before this form is sent: start from the
+    # current version; the scores are replaced on purpose.
     try:
         quarters.start_from_quarters(
-            report_id=report.pk,
-            user=request.user,
-            base_version=version,
-            changes=_changes_from_form(request.POST),
+            report_id=report.pk, user=request.user, base_version=report.version
         )
     except ReviewError as exc:
         messages.error(request, str(exc))

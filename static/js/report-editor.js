@@ -307,8 +307,9 @@
   window.setInterval(save, intervalMs);
   window.addEventListener("online", save);
   window.addEventListener("pagehide", save);
-  // Saving is also reachable from the submit section: save first, then submit.
-  document.querySelectorAll("form[action$='/submit/']").forEach(function (submitForm) {
+  // Saving is also reachable from the submit section (and other actions on the report):
+  // save first, then submit.
+  document.querySelectorAll("form[action$='/submit/'], form[data-save-first]").forEach(function (submitForm) {
     submitForm.addEventListener("submit", function (event) {
       if (!dirty.size) return;
       event.preventDefault();

@@ -6,50 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from documents import services as document_services
-from orgunits.models import MembershipRole
 from reviews import exceptions, reminders, selectors
-from reviews.models import CentralCadre, QuarterResult, Report, ReportStatus, Subject
+from reviews.documents import render_report_pdf
+from reviews.models import QuarterResult, Report, ReportStatus, Subject
 from reviews.services import enrolment, periods, quarters, reports
 from reviews.services.reports import report_ruleset
-from tests.factories import MembershipFactory
+from tests.conftest import quarter_period
 from tests.reviews.test_documents import _run
 
 # Per quarter: the share of each criterion's maximum the cadre gives themself.
 SHARES = {1: Decimal("0.8"), 2: Decimal("0.9"), 3: Decimal("0.95")}
-
-
-def quarter_period(scope, officer, quarter: int, year: int = 2026):
-    return periods.create_period(
-        name=f"Tự đánh giá quý {quarter} năm {year}",
-        kind="quarterly",
-        quarter=quarter,
-        year=year,
-        scope=scope,
-        opens_on=dt.date(year, quarter * 3, 1),
-        ruleset_code="qd366-hd43",
-        created_by=officer,
-    )
-
-
-@pytest.fixture
-def cadre(member, tree, leadership):
-    """The member, also head of a leadership collective, managed by the Central Committee."""
-    MembershipFactory(person=member.person, unit=leadership, role=MembershipRole.HEAD)
-    CentralCadre.objects.create(person=member.person, basis="Quyết định phân cấp quản lý cán bộ")
-    return member
-
-
-@pytest.fixture
-def quarter_periods(tree, org_officer, cadre, secretary):
-    found = {}
-    for q in (1, 2, 3):
-        found[q] = quarter_period(tree.province, org_officer, q)
-        enrolment.enrol_period(period=found[q])
-    return found
 
 
 def _quarter_report(period, person) -> Report:
@@ -173,8 +145,8 @@ def test_quarter_round_trip_three_quarterly_assessments_feed_the_annual_report(
     quarter_periods, period, cadre, authority
 ):
     recorded = {1: "HTT", 2: "HTT", 3: "HTXS"}
-    for q, quarter_period in quarter_periods.items():
-        report = _fill_and_submit(_quarter_report(quarter_period, cadre.person), cadre, SHARES[q])
+    for q, each in quarter_periods.items():
+        report = _fill_and_submit(_quarter_report(each, cadre.person), cadre, SHARES[q])
         assert report.status == ReportStatus.SUBMITTED
         quarters.record_quarter_result(
             subject=report.subject, level=recorded[q], user=authority, today=dt.date(2026, 9, 20)
@@ -202,6 +174,30 @@ def test_quarter_round_trip_three_quarterly_assessments_feed_the_annual_report(
     assert started.status == ReportStatus.DRAFTING
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_annual_report_pdf_does_show_the_quarter_results(quarter_periods, period, cadre, authority):
+    for q, each in quarter_periods.items():
+        report = _fill_and_submit(_quarter_report(each, cadre.person), cadre, SHARES[q])
+        quarters.record_quarter_result(subject=report.subject, level="HTT", user=authority)
+    enrolment.enrol_period(period=period)
+    annual = Report.objects.filter(subject__period=period, subject__person=cadre.person).first()
+
+    path = _artifacts() / "quarter-annual-report.pdf"
+    path.write_bytes(render_report_pdf(annual))
+    flat = " ".join(_run("pdftotext", "-layout", path, "-").split())
+
+    assert "Kết quả tự đánh giá, xếp loại các quý trong năm" in flat
+    assert "Quý 1 80,00 Hoàn thành tốt nhiệm vụ Hoàn thành tốt nhiệm vụ" in flat
+    assert "Quý 3 95,00 Hoàn thành xuất sắc nhiệm vụ Hoàn thành tốt nhiệm vụ" in flat
+    assert "Điểm bình quân các quý: 88,33 điểm (Hoàn thành tốt nhiệm vụ)" in flat
+
+
+def _artifacts() -> Path:
+    out = Path(settings.BASE_DIR) / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    return out
+
+
 def test_quarter_summary_is_none_for_a_person_without_quarters(member_report):
     assert selectors.quarter_summary(member_report) is None
 
@@ -221,6 +217,7 @@ def test_quarterly_report_pdf_does_show_quarter_scores_total_and_level_via_the_w
         job = document_services.request_document(kind="report", object_id=report.pk, user=cadre)
     job.refresh_from_db()
     flat = " ".join(_run("pdftotext", "-layout", job.file.path, "-").split())
+    shutil.copy(job.file.path, _artifacts() / "quarter-05.pdf")
 
     assert "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN" in flat
     assert "Quý 2 năm 2026" in flat
