@@ -107,8 +107,11 @@ def quorum_met(rule: VoteRule, *, convened: int, present: int) -> bool:
     return convened > 0 and present > 0 and Fraction(present, convened) >= rule.quorum
 
 
-def _fmt(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}".rstrip("0")
+def fraction_text(value: Fraction) -> str:
+    """A count or a share as Vietnamese text: "3", "3,5", "4,67" (decimal comma)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.2f}".rstrip("0").replace(".", ",")
 
 
 def propose(
@@ -128,7 +131,8 @@ def propose(
         return votes > needed if rule.strict else votes >= needed and votes > 0
 
     if rule.rule == "absolute_majority":
-        steps.append(f"Cần {comparison} {_fmt(rule.threshold)} × {base} = {_fmt(needed)} phiếu.")
+        share, total = fraction_text(rule.threshold), fraction_text(needed)
+        steps.append(f"Cần {comparison} {share} × {base} = {total} phiếu.")
         for code in order:
             if reaches(ordered[code]):
                 level = code
@@ -138,7 +142,7 @@ def propose(
             steps.append("Không mức nào đạt.")
     elif rule.rule == "cumulative":
         steps.append(
-            f"Cộng dồn từ mức cao nhất cho đến khi được {comparison} {_fmt(needed)} phiếu."
+            f"Cộng dồn từ mức cao nhất cho đến khi được {comparison} {fraction_text(needed)} phiếu."
         )
         running = 0
         for code in order:

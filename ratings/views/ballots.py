@@ -27,7 +27,7 @@ from ..exceptions import AlreadyVoted, RatingError
 from ..forms import BallotForm, PaperCountForm, choice_field_name
 from ..models import BallotRound, RoundKind, RoundMode, RoundStatus
 from ..services import ballots as ballot_services
-from ..tally import BASE_LABELS
+from ..tally import BASE_LABELS, fraction_text
 
 WAITING_FOR_SECOND_ENTRY = gettext_lazy(
     "Recorded; waiting for a second committee member to enter the count on their own."
@@ -170,10 +170,7 @@ def round_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _number(value: str | int) -> str:
-    number = Fraction(str(value))
-    if number.denominator == 1:
-        return str(number.numerator)
-    return f"{float(number):.2f}".rstrip("0").rstrip(".")
+    return fraction_text(Fraction(str(value)))
 
 
 def _result_rows(ballot_round: BallotRound, show_counts: bool) -> list[dict[str, Any]]:

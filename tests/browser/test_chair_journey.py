@@ -99,6 +99,14 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
         )
     expect(page.get_by_test_id("check-quorum")).to_have_attribute("data-ok", "true")
     expect(page.get_by_test_id("check-quorum")).to_contain_text(f"{VOTERS + 1}/{VOTERS + 1}")
+    # The chi bộ comes after its members (QĐ 366 Art. 12(2)); moving it up is refused.
+    agenda = page.get_by_test_id("agenda-item")
+    expect(agenda.last).to_contain_text("Chi bộ thôn Đông")
+    agenda.last.get_by_test_id("agenda-move-up").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "tập thể Chi bộ thôn Đông được kiểm điểm sau các cá nhân"
+    )
+    expect(page.get_by_test_id("agenda-item").last).to_contain_text("Chi bộ thôn Đông")
     screenshot("chair-meeting")
 
     # A secret ballot on the levels is prepared and opened.
@@ -123,6 +131,21 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
         assert text not in console_text
     assert set(re.findall(r"\d+", count.inner_text())) == {str(VOTERS), str(VOTERS + 1)}
     screenshot("chair-console-open")
+
+    # While the round is open the attendance is frozen: the ballots went to those present.
+    console_url = page.url
+    page.get_by_test_id("console-meeting-link").click()
+    first = page.get_by_test_id("attendance-row").first
+    first.get_by_test_id("absence-reason").fill("Về sớm")
+    first.get_by_test_id("mark-absent").click()
+    expect(page.get_by_test_id("attendance-error")).to_contain_text(
+        f"đang có vòng bỏ phiếu mở (vòng 1: đã phát phiếu cho {VOTERS + 1} người có mặt"
+    )
+    expect(
+        page.get_by_test_id("attendance-row").first.get_by_test_id("attendance-status")
+    ).to_have_attribute("data-present", "yes")
+    screenshot("chair-attendance-locked")
+    page.goto(console_url)
 
     # Closed: the proposed levels appear with their computation.
     page.get_by_test_id("round-close").click()

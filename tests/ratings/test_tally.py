@@ -96,6 +96,17 @@ def test_propose_rejects_level_when_absolute_majority_counts_the_absent():
     assert propose(counts, LEVELS, convened, figures).level is None
 
 
+def test_propose_does_write_numbers_in_vietnamese_format_when_explaining():
+    figures = Figures(convened=9, present=7, valid=7)
+    rule = VoteRule(rule="absolute_majority", base="present", threshold=Fraction(1, 2))
+    steps = propose({"HTXS": 4, "HT": 3}, LEVELS, rule, figures).steps
+    assert "Cần nhiều hơn 0,5 × 7 = 3,5 phiếu." in steps
+    thirds = VoteRule(rule="cumulative", base="present", threshold=Fraction(2, 3))
+    assert "Cộng dồn từ mức cao nhất cho đến khi được nhiều hơn 4,67 phiếu." in (
+        propose({"HT": 7}, LEVELS, thirds, figures).steps
+    )
+
+
 # -- cumulative from the top -------------------------------------------------------------------
 
 

@@ -334,6 +334,17 @@ def test_round_vote_does_replace_the_ballot_with_the_receipt_when_revote_allowed
 # -- results -----------------------------------------------------------------------------------
 
 
+def test_round_results_does_write_shares_with_a_decimal_comma(client, secretary, make_meeting):
+    convened = make_meeting(7)
+    ballot_round = convened.open(candidates=1)
+    convened.cast_all(ballot_round, everyone("HTT"))
+    ballots.close_round(ballot_round=ballot_round)
+    client.force_login(secretary)
+    html = client.get(reverse("ratings:round_results", args=[ballot_round.pk])).content.decode()
+    assert "3,5" in html and "0,5 × 7 = 3,5" in html
+    assert "3.5" not in html and "0.5" not in html
+
+
 def test_round_results_does_show_no_figure_before_close(client, secretary, make_meeting):
     convened = make_meeting(5)
     ballot_round = convened.open()
