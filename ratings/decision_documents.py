@@ -7,14 +7,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F
 
-from orgunits.models import Membership, MembershipRole, OrgUnit
+from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
 from reviews.documents import party_header, render_pdf
 from reviews.models import PeriodKind, ReviewPeriod
 
+from .exports.report import _signer
 from .models import Decision, Rating
+from .services.decisions import deciding_body
 
 LEVEL_ORDER = ["HTXS", "HTT", "HT", "KHT"]
 ROMAN = ["I", "II", "III", "IV"]
@@ -33,12 +35,18 @@ def _period_phrase(period: ReviewPeriod) -> str:
 
 def decision_context(decision: Decision, *, place: str = "") -> dict[str, Any]:
     """Everything the decision template shows, loaded up front."""
-    decision = Decision.objects.select_related("unit", "period").get(pk=decision.pk)
+    decision = Decision.objects.select_related("unit", "period", "issued_by", "decided_by").get(
+        pk=decision.pk
+    )
     unit: OrgUnit = decision.unit
     period: ReviewPeriod = decision.period
     ruleset = review_selectors.ruleset_for_unit(period, unit)
-    parent = OrgUnit.objects.get_parent(unit)
-    header = party_header(unit, parent=parent, place=place, day=decision.decided_on, doc_type="QĐ")
+    # The deciding authority issues and signs; older rows without it: the decider's body now.
+    issuer: OrgUnit = decision.issued_by or deciding_body(decision.decided_by, unit)
+    parent = OrgUnit.objects.get_parent(issuer)
+    header = party_header(
+        issuer, parent=parent, place=place, day=decision.decided_on, doc_type="QĐ"
+    )
     if decision.number:
         header = dataclasses.replace(header, number=f"Số {decision.number}")
 
@@ -89,33 +97,22 @@ def decision_context(decision: Decision, *, place: str = "") -> dict[str, Any]:
         parts.append(f"{individuals} cá nhân")
     who = " và ".join(parts) or "tập thể, cá nhân"
 
-    current = (Q(end_date__isnull=True) | Q(end_date__gte=decision.decided_on)) & (
-        Q(start_date__isnull=True) | Q(start_date__lte=decision.decided_on)
-    )
-    secretary = (
-        Membership.objects.filter(current, unit=unit, role=MembershipRole.SECRETARY)
-        .select_related("person")
-        .order_by(F("start_date").desc(nulls_last=True), "pk")
-        .first()
-    )
     recipients = ["Như Điều 2,"]
     if parent is not None:
         recipients.append(f"{parent.name} (để báo cáo),")
+    if issuer.pk != unit.pk:
+        recipients.append(f"{unit.name},")
     recipients.append("Lưu.")
     return {
         "header": header,
         "unit_name": unit.name,
-        "issuer": unit.name.upper(),
+        "issuer": issuer.name.upper(),
+        "about": "" if issuer.pk == unit.pk else f"thuộc {unit.name}",
         "period_phrase": _period_phrase(period),
         "legal_basis": list(ruleset.legal_basis),
         "groups": groups,
         "total": len(ratings),
         "who": who,
         "recipients": recipients,
-        "signer": {
-            "on_behalf": f"T/M {unit.name.upper()}",
-            "title": "BÍ THƯ",
-            "hint": "",
-            "name": secretary.person.full_name if secretary else "",
-        },
+        "signer": _signer(issuer, decision.decided_on),
     }

@@ -145,7 +145,9 @@ def decisions_visible_to(user: AnyUser) -> QuerySet[Decision]:
 
 def get_decision_for_user(user: AnyUser, pk: int) -> Decision:
     return get_object_or_404(
-        decisions_visible_to(user).select_related("unit", "period", "decided_by", "cancelled_by"),
+        decisions_visible_to(user).select_related(
+            "unit", "period", "decided_by", "cancelled_by", "issued_by"
+        ),
         pk=pk,
     )
 

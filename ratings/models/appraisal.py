@@ -126,6 +126,16 @@ class Decision(models.Model):
 
     period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="decisions")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="decisions")
+    # The body that decides and issues the document: the unit on which the decider holds the
+    # competent authority's role (the decided unit or an ancestor). Empty on older rows.
+    issued_by = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issuing body"),
+    )
     number = models.CharField(_("number"), max_length=64, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

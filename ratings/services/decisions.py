@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orgunits.models import Membership, OrgUnit, UnitKind
+from orgunits.selectors import role_paths
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import QuotaGroup, ReviewPeriod
@@ -127,6 +128,15 @@ def approve_quota_exception(
         )
 
 
+def deciding_body(user: AbstractBaseUser, unit: OrgUnit) -> OrgUnit:
+    """The body that decides for `unit`: the nearest unit (itself or an ancestor) on which the
+    user holds the competent authority's role; the unit itself for a superuser without one."""
+    paths = [p for p in role_paths(user).get("decide", []) if unit.path.startswith(p)]
+    if not paths:
+        return unit
+    return OrgUnit.objects.get(path=max(paths, key=len))
+
+
 @transaction.atomic
 def decide(
     *,
@@ -204,7 +214,12 @@ def decide(
     title = f"Quyết định {number} ngày" if number else "Quyết định ngày"
     with pghistory.context(reason=f"{title} {decided_on:%d/%m/%Y}"):
         decision = Decision.objects.create(
-            period=period, unit=unit, number=number, decided_by=user, decided_on=decided_on
+            period=period,
+            unit=unit,
+            issued_by=deciding_body(user, unit),
+            number=number,
+            decided_by=user,
+            decided_on=decided_on,
         )
         for rating in pending:
             rating.status = RatingStatus.DECIDED

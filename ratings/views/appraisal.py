@@ -40,6 +40,7 @@ from ..forms_appraisal import (
 )
 from ..models import CandidateResult, DecisionStatus, Rating, RatingStatus, RoundKind
 from ..services import appraisal as appraisal_services
+from ..services import decisions as decisions_services
 
 LEVELS = ["HTXS", "HTT", "HT", "KHT"]
 
@@ -501,6 +502,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "decision": decision,
+        "issuer": decision.issued_by
+        or decisions_services.deciding_body(decision.decided_by, decision.unit),
         "period": decision.period,
         "by_level": [row for row in by_level if row[2]],
         "count": len(ratings),

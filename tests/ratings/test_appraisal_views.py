@@ -383,6 +383,10 @@ def test_render_decision_pdf_is_a_party_document_in_liberation_serif(
         decided_on=DECIDED_ON,
         number="12-QĐ/ĐU",
     )
+    client.force_login(authority)
+    page = client.get(reverse("ratings:decision_detail", args=[decision.pk]))
+    issuer = page.content.decode().split('data-testid="decision-issuer">')[1].split("</div>")[0]
+    assert "Đảng bộ tỉnh Sông Hồng" in issuer  # as the PDF issues it
     # Rendered by a worker (the documents app's "decision" job), not in a request.
     pdf = render_decision_pdf(decision)
     path = tmp_path / "decision.pdf"
@@ -393,7 +397,7 @@ def test_render_decision_pdf_is_a_party_document_in_liberation_serif(
     for expected in (
         "ĐẢNG CỘNG SẢN VIỆT NAM",
         "ĐẢNG BỘ TỈNH SÔNG HỒNG",
-        "ĐẢNG BỘ XÃ YÊN LẠC",
+        "thuộc Đảng bộ xã Yên Lạc",
         "Số 12-QĐ/ĐU",
         "ngày 28 tháng 12 năm 2026",
         "QUYẾT ĐỊNH",
@@ -404,7 +408,7 @@ def test_render_decision_pdf_is_a_party_document_in_liberation_serif(
         "Hoàn thành xuất sắc nhiệm vụ (1)",
         "Điều 2.",
         "Nơi nhận:",
-        "T/M ĐẢNG BỘ XÃ YÊN LẠC",
+        "T/M BAN THƯỜNG VỤ",
         appraised.candidates[0].full_name,
     ):
         assert expected in text, expected

@@ -296,3 +296,60 @@ def test_computation_line_does_explain_each_rule(rule, level, expected):
     line = _computation_line(computation, LEVELS, confidence=False)
     assert "cơ sở tính: số phiếu hợp lệ = 5" in line
     assert line.endswith(expected)
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+PROVINCE_SECRETARY = "Vũ Đức Thắng"
+CELL_SECRETARY = "Ngô Thị Lan"
+
+
+@pytest.fixture
+def decided(tree, period, org_officer, authority):
+    """Chi bộ A's six members appraised by the district and decided by the province's
+    competent authority; each unit has its own secretary on record."""
+    from orgunits.models import MembershipRole, Person
+    from ratings.services import appraisal
+    from reviews.models import Report
+
+    for unit, name in ((tree.province, PROVINCE_SECRETARY), (tree.cell_a, CELL_SECRETARY)):
+        head = PersonFactory(full_name=name, party_admission_date=dt.date(2001, 5, 19))
+        MembershipFactory(person=head, unit=unit, role=MembershipRole.SECRETARY)
+    for _ in range(5):
+        MembershipFactory(
+            person=PersonFactory(party_admission_date=dt.date(2001, 5, 19)), unit=tree.cell_a
+        )
+    Person.objects.update(party_admission_date=dt.date(2001, 5, 19))
+    enrol_period(period=period)
+    Report.objects.filter(subject__period=period).update(
+        self_level="HTT", total_points=Decimal("80")
+    )
+    appraisal.appraise(period=period, unit=tree.cell_a, user=org_officer)
+    return appraisal.decide(
+        period=period, unit=tree.cell_a, user=authority, decided_on=dt.date(2026, 12, 28)
+    )
+
+
+def test_render_decision_pdf_does_issue_and_sign_as_the_deciding_authority(decided, tmp_path):
+    """The province decided: it issues the document and its secretary signs on behalf of its
+    standing committee; the chi bộ is only the unit the decision is about."""
+    from ratings.decision_documents import decision_context, render_decision_pdf
+
+    context = decision_context(decided, place="Sông Hồng")
+    out = _texts(tmp_path, render_decision_pdf(decided, place="Sông Hồng"), "decision.pdf")
+
+    assert context["header"].issuer == "ĐẢNG BỘ TỈNH SÔNG HỒNG"
+    assert context["signer"]["on_behalf"] == "T/M BAN THƯỜNG VỤ"
+    assert context["signer"]["name"] == PROVINCE_SECRETARY
+    assert "T/M BAN THƯỜNG VỤ" in out.text
+    assert PROVINCE_SECRETARY in out.text
+    signature = out.text.split("Nơi nhận:")[1]
+    assert "T/M CHI BỘ" not in signature and CELL_SECRETARY not in signature
+    assert "CHI BỘ THÔN ĐÔNG" not in out.text  # the chi bộ issues nothing
+    assert "thuộc Chi bộ thôn Đông" in out.text  # it is what the decision is about
+    assert "Số -QĐ/ĐU" in out.text
+    _only_liberation_serif(out.path)
+    artifacts = Path(settings.BASE_DIR) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(out.path, artifacts / "decision.pdf")
+    _run("pdftoppm", "-png", "-r", "70", "-singlefile", out.path, artifacts / "decision")
