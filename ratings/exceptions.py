@@ -122,3 +122,12 @@ class FactsShareOutOfRange(RatingError):
 
 class ConfidenceSourceRequired(RatingError):
     """A low-confidence share entered by hand names the vote it comes from."""
+
+
+class ChecksNotMet(RatingError):
+    """A subject being decided has a blocking check (no report, no points, a level above a
+    failed check's cap): deciding over it needs a written reason."""
+
+    def __init__(self, message: str, items: list[str]):
+        super().__init__(message)
+        self.items = items

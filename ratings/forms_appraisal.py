@@ -38,6 +38,13 @@ class ChangeLevelForm(forms.Form):
 class DecideForm(forms.Form):
     number = forms.CharField(label=_("Decision number"), max_length=64, required=False)
     decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput())
+    override_reason = forms.CharField(
+        label=_("Reason for deciding although some checks are not met"),
+        help_text=_("Needed only when a subject still has an unmet check (e.g. no report)."),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -145,6 +145,8 @@ class Decision(models.Model):
         max_length=16, choices=DecisionStatus.choices, default=DecisionStatus.DECIDED
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Why the competent level decided over subjects whose checks were not met (no report, …).
+    override_reason = models.TextField(_("reason for deciding over unmet checks"), blank=True)
     cancel_reason = models.TextField(blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -23,7 +23,7 @@ from django.db import transaction
 from orgunits.models import OrgUnit, UnitKind
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
-from reviews.models import Eligibility, ReviewPeriod, Subject
+from reviews.models import Eligibility, ReportStatus, ReviewPeriod, Subject
 from reviews.services.remediation import unremedied_counts
 
 from ..exceptions import ChangeReasonRequired, DecisionLocked, LevelAboveCap, UnknownLevel
@@ -247,6 +247,12 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
     found: list[Check] = []
     report = getattr(subject, "report", None)
     ballot = ballots.get(subject.pk)
+    if report is None or (
+        report.status == ReportStatus.NOT_STARTED
+        and not report.self_level
+        and report.total_points is None
+    ):
+        found.append(Check("report", False, "Chưa có bản kiểm điểm, tự đánh giá."))
     if ballot and ballot[0]:
         found.append(
             Check(

@@ -20,8 +20,10 @@ from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import QuotaGroup, ReviewPeriod
 
+from ..appraisal_status import appraisal_state
 from ..exceptions import (
     ChangeReasonRequired,
+    ChecksNotMet,
     DecisionLocked,
     LinkageViolated,
     NotEligibleForRating,
@@ -145,9 +147,11 @@ def decide(
     user: AbstractBaseUser,
     decided_on: dt.date,
     number: str = "",
+    override_reason: str = "",
 ) -> Decision:
     """Lock the appraised levels of the unit's subtree in a decision, enforcing R-Q1 per group
-    and R-Q6 per state unit.
+    and R-Q6 per state unit. Subjects whose checks block (no report, no points, a level above
+    a failed check's cap) are decided only with `override_reason`, stored and audited.
 
     The pending ratings and then each affected quota group are locked (both in id order, so
     concurrent deciders cannot deadlock); a group is counted with the levels already decided
@@ -161,7 +165,7 @@ def decide(
             subject__unit__path__startswith=unit.path,
             status=RatingStatus.APPRAISED,
         )
-        .select_related("subject")
+        .select_related("subject__unit", "subject__person")
         .order_by("pk")
     )
     if not pending:
@@ -172,6 +176,51 @@ def decide(
             f"Còn {len(missing)} đối tượng chưa có mức xếp loại (ví dụ: {missing[0].subject})."
         )
     pending_ids = [r.pk for r in pending]
+    _enforce_group_caps(pending, pending_ids)
+    shares = _state_share_problems(period, unit)
+    if shares:
+        raise QuotaExceeded(
+            "Tỷ lệ công chức xếp loại HTXS cao hơn tỷ lệ đảng viên xếp loại HTXS (R-Q6).", shares
+        )
+    violations = linkage_violations(period, pending)
+    if violations:
+        raise LinkageViolated("; ".join(violations))
+    override_reason = nfc_lines(override_reason)
+    blocked = unmet_checks(period, pending)
+    if blocked and not override_reason:
+        raise ChecksNotMet(
+            f"Còn {len(blocked)} đối tượng có điều kiện thẩm định chưa đạt. Cần bổ sung rồi "
+            "thẩm định lại, hoặc ghi rõ lý do vẫn quyết định.",
+            blocked,
+        )
+    number = number.strip()
+    title = f"Quyết định {number} ngày" if number else "Quyết định ngày"
+    note = f"{title} {decided_on:%d/%m/%Y}"
+    if blocked:
+        note += f". Quyết định khi còn điều kiện chưa đạt: {override_reason}"
+    else:
+        override_reason = ""
+    with pghistory.context(reason=note):
+        decision = Decision.objects.create(
+            period=period,
+            unit=unit,
+            issued_by=deciding_body(user, unit),
+            override_reason=override_reason,
+            number=number,
+            decided_by=user,
+            decided_on=decided_on,
+        )
+        for rating in pending:
+            rating.status = RatingStatus.DECIDED
+            rating.decision = decision
+            rating.updated_by = user
+            rating.save(update_fields=["status", "decision", "updated_by", "updated_at"])
+    return decision
+
+
+def _enforce_group_caps(pending: list[Rating], pending_ids: list[int]) -> None:
+    """R-Q1 per affected group, each locked in id order, on the levels already decided in the
+    group plus the ones being decided."""
     group_ids = sorted({r.subject.quota_group_id for r in pending if r.subject.quota_group_id})
     groups = list(QuotaGroup.objects.select_for_update().filter(pk__in=group_ids).order_by("pk"))
     for group in groups:
@@ -202,31 +251,17 @@ def decide(
                 "Áp dụng đề nghị điều chỉnh hoặc ngoại lệ đã được phê duyệt trước khi quyết định.",
                 steps,
             )
-    shares = _state_share_problems(period, unit)
-    if shares:
-        raise QuotaExceeded(
-            "Tỷ lệ công chức xếp loại HTXS cao hơn tỷ lệ đảng viên xếp loại HTXS (R-Q6).", shares
-        )
-    violations = linkage_violations(period, pending)
-    if violations:
-        raise LinkageViolated("; ".join(violations))
-    number = number.strip()
-    title = f"Quyết định {number} ngày" if number else "Quyết định ngày"
-    with pghistory.context(reason=f"{title} {decided_on:%d/%m/%Y}"):
-        decision = Decision.objects.create(
-            period=period,
-            unit=unit,
-            issued_by=deciding_body(user, unit),
-            number=number,
-            decided_by=user,
-            decided_on=decided_on,
-        )
-        for rating in pending:
-            rating.status = RatingStatus.DECIDED
-            rating.decision = decision
-            rating.updated_by = user
-            rating.save(update_fields=["status", "decision", "updated_by", "updated_at"])
-    return decision
+
+
+def unmet_checks(period: ReviewPeriod, ratings: Sequence[Rating]) -> list[str]:
+    """ "<subject>: <blocking checks>" for each rating whose appraisal checks block a decision."""
+    found = []
+    for rating in ratings:
+        ruleset = review_selectors.ruleset_for_unit(period, rating.subject.unit)
+        state = appraisal_state(rating.checks, rating.level, ruleset.level_rank)
+        if state.blocked:
+            found.append(f"{rating.subject}: {'; '.join(state.blocking)}")
+    return found
 
 
 def state_share_violation(

@@ -28,7 +28,8 @@ from reviews.models import ReviewPeriod
 from reviews.services import remediation as remediation_services
 
 from .. import permissions, selectors
-from ..exceptions import LinkageViolated, QuotaExceeded, RatingError
+from ..appraisal_status import AppraisalState, appraisal_state
+from ..exceptions import ChecksNotMet, LinkageViolated, QuotaExceeded, RatingError
 from ..forms_appraisal import (
     CancelDecisionForm,
     ChangeLevelForm,
@@ -60,6 +61,8 @@ def _show_error(request: HttpRequest, exc: RatingError) -> None:
     items: list[str] = []
     if isinstance(exc, QuotaExceeded):
         items = list(exc.steps)
+    elif isinstance(exc, ChecksNotMet):
+        items = list(exc.items)
     elif isinstance(exc, LinkageViolated):
         items = [part for part in str(exc).split("; ") if part]
     if items:
@@ -100,6 +103,14 @@ def _share(value: Fraction | None) -> str:
     return f"{float(value) * 100:.1f}%" if value is not None else "—"
 
 
+def _state(period: ReviewPeriod, rating: Rating | None) -> AppraisalState | None:
+    """What the checks of an appraised rating add up to (None once decided or before checks)."""
+    if rating is None or rating.status != RatingStatus.APPRAISED:
+        return None
+    ruleset = review_selectors.ruleset_for_unit(period, rating.subject.unit)
+    return appraisal_state(rating.checks, rating.level, ruleset.level_rank)
+
+
 # -- the appraisal page -------------------------------------------------------------------------
 
 
@@ -110,6 +121,7 @@ class AppraisalRow:
     rating: Rating | None
     ballot: CandidateResult | None
     form: ChangeLevelForm | None
+    state: AppraisalState | None = None
 
     @property
     def ballot_votes(self) -> str:
@@ -139,7 +151,14 @@ def appraisal_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
                 auto_id=f"id_r{rating.pk}_%s",
             )
         rows.append(
-            AppraisalRow(subject, subject.current_report, rating, ballots.get(subject.pk), form)
+            AppraisalRow(
+                subject,
+                subject.current_report,
+                rating,
+                ballots.get(subject.pk),
+                form,
+                _state(period, rating),
+            )
         )
     context = {
         "period": period,
@@ -250,6 +269,7 @@ def rating_file(request: HttpRequest, pk: int) -> HttpResponse:
     can_appraise = permissions.can_appraise(request.user, subject.unit)
     context = {
         "rating": rating,
+        "state": _state(subject.period, rating),
         "subject": subject,
         "period": subject.period,
         "level_names": _level_names(subject.period, subject.unit),
@@ -476,6 +496,7 @@ def decide(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             user=request.user,
             decided_on=form.cleaned_data["decided_on"],
             number=form.cleaned_data["number"],
+            override_reason=form.cleaned_data["override_reason"],
         )
     except RatingError as exc:
         _show_error(request, exc)
@@ -507,6 +528,9 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "period": decision.period,
         "by_level": [row for row in by_level if row[2]],
         "count": len(ratings),
+        "overridden": decisions_services.unmet_checks(decision.period, ratings)
+        if decision.override_reason
+        else [],
         "can_publish": can_publish,
         "can_cancel": can_cancel,
         "cancel_form": CancelDecisionForm() if can_cancel else None,
