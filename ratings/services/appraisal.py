@@ -252,7 +252,7 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
         and not report.self_level
         and report.total_points is None
     ):
-        found.append(Check("report", False, "Chưa có bản kiểm điểm, tự đánh giá."))
+        found.append(Check("report", False, "Chưa có bản kiểm điểm, tự đánh giá.", blocks=True))
     if ballot and ballot[0]:
         found.append(
             Check(
@@ -262,13 +262,15 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
     elif report is not None and report.self_level:
         found.append(Check("self", True, f"Tự nhận mức: {report.self_level}.", report.self_level))
     else:
-        found.append(Check("proposal", False, "Chưa có đề xuất (phiếu kín hoặc tự nhận)."))
+        found.append(
+            Check("proposal", False, "Chưa có đề xuất (phiếu kín hoặc tự nhận).", blocks=True)
+        )
     if subject.eligibility == Eligibility.CAPPED:
         found.append(Check("R-E3", False, subject.eligibility_reason or "R-E3", cap=HT))
     if ruleset.scoring.model == "points":
         total = report.total_points if report is not None else None
         if total is None:
-            found.append(Check("points", False, "Chưa có tổng điểm tự chấm."))
+            found.append(Check("points", False, "Chưa có tổng điểm tự chấm.", blocks=True))
         else:
             band = ruleset.level_for_points(total)
             found.append(Check("points", True, f"Tổng điểm {total} thuộc khung {band}.", band))

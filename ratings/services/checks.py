@@ -21,9 +21,20 @@ class Check:
     ok: bool
     message: str
     cap: str = ""
+    # Unmet, it leaves nothing to decide on (no report, no points): a decision over it needs
+    # a written reason.
+    blocks: bool = False
 
     def as_json(self) -> dict[str, object]:
-        return {"code": self.code, "ok": self.ok, "message": self.message, "cap": self.cap}
+        found: dict[str, object] = {
+            "code": self.code,
+            "ok": self.ok,
+            "message": self.message,
+            "cap": self.cap,
+        }
+        if self.blocks:
+            found["blocks"] = True
+        return found
 
 
 def _worse(levels: list[str], ruleset) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from ratings.appraisal_status import BLOCKED, CAPPED, PASSED, appraisal_state
+from ratings.appraisal_status import BLOCKED, CAPPED, OPEN, PASSED, appraisal_state
 from ratings.exceptions import ChecksNotMet
 from ratings.models import Decision, Rating, RatingStatus
 from ratings.services import appraisal
@@ -38,14 +38,18 @@ def no_report(period, tree, org_officer):
 
 def test_appraisal_state_does_follow_the_checks():
     met = {"code": "self", "ok": True, "message": "Tự nhận mức: HTT.", "cap": HTT}
-    missing = {"code": "points", "ok": False, "message": "Chưa có tổng điểm tự chấm.", "cap": ""}
+    missing = {"code": "points", "ok": False, "message": "Chưa có tổng điểm.", "blocks": True}
+    unverified = {"code": "art11_htt", "ok": False, "message": "Chưa xác minh.", "cap": ""}
     capped = {"code": "R-K1", "ok": False, "message": "R-K1: bị kỷ luật.", "cap": KHT}
 
     assert appraisal_state([met], HTT, rank).code == PASSED
     assert appraisal_state([met, capped], KHT, rank).code == CAPPED
+    assert appraisal_state([met, unverified], HTT, rank).unmet == ["Chưa xác minh."]
+    assert appraisal_state([met, unverified], HTT, rank).code == OPEN
     assert appraisal_state([met, capped], HT, rank).blocking == ["R-K1: bị kỷ luật."]
-    state = appraisal_state([met, missing], HTT, rank)
-    assert (state.code, state.blocking) == (BLOCKED, ["Chưa có tổng điểm tự chấm."])
+    state = appraisal_state([met, missing, unverified], HTT, rank)
+    assert (state.code, state.blocking) == (BLOCKED, ["Chưa có tổng điểm."])
+    assert len(state.unmet) == 2
 
 
 def test_appraisal_page_does_not_show_appraised_over_failed_checks(
@@ -59,17 +63,17 @@ def test_appraisal_page_does_not_show_appraised_over_failed_checks(
     row = html.split(f'id="rating-{empty.pk}"')[1].split("</tr>")[0]
     status = row.split('data-testid="rating-status"')[1].split("</span>")[0]
     assert "Đã thẩm định" not in status
-    assert "chưa đạt" in status
+    assert 'data-state="blocked"' in status and "chưa đạt" in status
     ok = rating(period, tree.cell_a, no_report[0])
     ok_row = html.split(f'id="rating-{ok.pk}"')[1].split("</tr>")[0]
-    assert "Đã thẩm định" in ok_row
+    assert 'data-state="blocked"' not in ok_row
 
 
 def test_appraise_does_flag_a_subject_without_report(no_report, period, tree):
     empty = rating(period, tree.cell_a, no_report[5])
 
     assert next(c["code"] for c in empty.checks if not c["ok"]) == "report"
-    assert not [c for c in rating(period, tree.cell_a, no_report[0]).checks if not c["ok"]]
+    assert not [c for c in rating(period, tree.cell_a, no_report[0]).checks if c.get("blocks")]
 
 
 def test_decide_rejects_subject_without_report_when_no_reason_given(
