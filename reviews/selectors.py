@@ -289,12 +289,18 @@ def points_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
 
-def quarter_last_day(period: ReviewPeriod, ruleset: rulesets.RuleSet) -> dt.date | None:
-    """The last day a quarterly self-assessment is on time: reports are due "trước ngày 15
-    tháng cuối mỗi quý", so the day before the rule set's due day."""
+def quarter_due_on(period: ReviewPeriod, ruleset: rulesets.RuleSet) -> dt.date | None:
+    """The day quarterly self-assessments are due before ("trước ngày 15 tháng cuối mỗi
+    quý"); None outside a quarterly period."""
     if not period.is_quarterly or ruleset.quarterly is None or not period.quarter:
         return None
-    return ruleset.quarterly.due_date(period.year, period.quarter) - dt.timedelta(days=1)
+    return ruleset.quarterly.due_date(period.year, period.quarter)
+
+
+def quarter_last_day(period: ReviewPeriod, ruleset: rulesets.RuleSet) -> dt.date | None:
+    """The last day a quarterly self-assessment is on time: the day before it is due."""
+    due = quarter_due_on(period, ruleset)
+    return due - dt.timedelta(days=1) if due else None
 
 
 def quarter_reports(person_id: int | None, year: int) -> QuerySet[Report]:

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from .conditions import describe_conditions
 from .model import CALENDAR_STEPS, CONFIDENCE_MARKS, Note, RuleSet
+from .quarterly import describe_quarterly
 
 Row = tuple[str, str, str | None]
 Section = tuple[str, list[Row]]
@@ -478,6 +479,7 @@ def describe(ruleset: RuleSet) -> list[Section]:
         _exemptions(ruleset),
         describe_conditions(ruleset, lambda *keys: _note(ruleset, *keys)),
         _forms(ruleset),
+        describe_quarterly(ruleset, lambda *keys: _note(ruleset, *keys)),
         _calendar(ruleset),
         _manifestations(ruleset),
     ]

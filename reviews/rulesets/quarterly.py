@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from .model import SUBJECT_CLASSES, Form, QuarterlyRule, Scoring
+from .model import SUBJECT_CLASSES, Form, QuarterlyRule, RuleSet, Scoring
 from .reader import TableReader
 
 # The last day every quarter's last month has (June and September have 30).
@@ -57,3 +57,25 @@ def _quarters(table: TableReader) -> tuple[int, ...]:
             "must list distinct quarters among 1, 2, 3 (the fourth is folded into the year)",
         )
     return tuple(sorted(value))
+
+
+def describe_quarterly(
+    ruleset: RuleSet, note: Callable[..., str | None]
+) -> tuple[str, list[tuple[str, str, str | None]]]:
+    """The "rules that apply here" section on quarterly self-assessment."""
+    title = "Tự đánh giá, xếp loại hằng quý"
+    rule = ruleset.quarterly
+    if rule is None:
+        return title, [("Đánh giá hằng quý", "Không áp dụng", None)]
+    classes = ", ".join(ruleset.subject_classes[c].name for c in rule.subject_classes)
+    quarters = ", ".join(f"quý {q}" for q in rule.quarters)
+    return title, [
+        ("Đối tượng", classes, note("quarterly.subject_classes")),
+        ("Các quý đánh giá", f"{quarters}; quý IV gộp vào đánh giá cuối năm", None),
+        ("Biểu mẫu", ruleset.forms[rule.form].title, note(f"forms.{rule.form}")),
+        (
+            "Thời hạn báo cáo",
+            f"Trước ngày {rule.due_day} tháng cuối mỗi quý",
+            None,
+        ),
+    ]

@@ -147,6 +147,9 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": reports,
         "units": _scope_units_in_period(request.user, period),
         "can_enrol": permissions.can_manage_enrolment(request.user, period),
+        "quarter_due": selectors.quarter_due_on(
+            period, selectors.ruleset_for_unit(period, period.scope)
+        ),
     }
     return render(request, "reviews/period_detail.html", context)
 

@@ -3,7 +3,6 @@ author starts the annual self-scores from the quarters."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -28,11 +27,10 @@ def quarter_context(user: Any, report: Report) -> dict[str, Any]:
     context: dict[str, Any] = {"quarter_summary": selectors.quarter_summary(report)}
     if subject.period.is_quarterly:
         ruleset = report_ruleset(report)
-        last_day = selectors.quarter_last_day(subject.period, ruleset)
         result = getattr(subject, "quarter_result", None)
         context.update(
             {
-                "quarter_due": last_day + dt.timedelta(days=1) if last_day else None,
+                "quarter_due": selectors.quarter_due_on(subject.period, ruleset),
                 "quarter_result_level": ruleset.level(result.level).name if result else "",
                 "can_record_quarter": permissions.can_record_quarter_result(user, report),
             }

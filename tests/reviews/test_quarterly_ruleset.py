@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reviews.rulesets import get_ruleset, load_ruleset_file
+from reviews.rulesets import describe, get_ruleset, load_ruleset_file
 from tests.reviews.test_rulesets import rejection, shipped_data, write
 
 
@@ -94,3 +94,13 @@ def test_load_ruleset_does_without_quarterly_when_the_section_is_absent(tmp_path
     del data["notes"]["quarterly"]
 
     assert load_ruleset_file(write(tmp_path, data)).quarterly is None
+
+
+def test_describe_does_show_the_quarterly_rules_or_that_they_do_not_apply():
+    central = dict(describe(get_ruleset("qd366-hd43")))["Tự đánh giá, xếp loại hằng quý"]
+    older = dict(describe(get_ruleset("qd132-hd21")))["Tự đánh giá, xếp loại hằng quý"]
+
+    assert central[0][:2] == ("Đối tượng", "Cán bộ thuộc diện Trung ương quản lý")
+    assert central[0][2].startswith("[C]")
+    assert ("Thời hạn báo cáo", "Trước ngày 15 tháng cuối mỗi quý", None) in central
+    assert older == [("Đánh giá hằng quý", "Không áp dụng", None)]

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from documents import services as document_services
 from reviews import exceptions, reminders, selectors
 from reviews.documents import render_report_pdf
-from reviews.models import QuarterResult, Report, ReportStatus, Subject
+from reviews.models import QuarterResult, Report, ReportStatus, ReviewPeriod, Subject
 from reviews.services import enrolment, periods, quarters, reports
 from reviews.services.reports import report_ruleset
 from tests.conftest import quarter_period
@@ -226,3 +227,35 @@ def test_quarterly_report_pdf_does_show_quarter_scores_total_and_level_via_the_w
     assert "Tự nhận mức xếp loại: Hoàn thành xuất sắc nhiệm vụ" in flat
     assert "Kết quả xếp loại của cấp có thẩm quyền: Hoàn thành tốt nhiệm vụ" in flat
     assert "31,5" in flat  # a task criterion: 35 × 0,9
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+def test_period_create_view_rejects_fourth_quarter_with_a_vietnamese_message(
+    client, tree, org_officer
+):
+    client.force_login(org_officer)
+    data = {
+        "name": "Tự đánh giá quý 4 năm 2026",
+        "kind": "quarterly",
+        "year": "2026",
+        "quarter": "4",
+        "scope": str(tree.district.pk),
+        "opens_on": "2026-12-01",
+        "ruleset": "qd366-hd43",
+    }
+
+    response = client.post(reverse("reviews:period_create"), data)
+
+    assert response.status_code == 200
+    assert "gộp vào đánh giá cuối năm" in response.content.decode()
+    assert not ReviewPeriod.objects.exists()
+
+
+def test_period_detail_does_show_when_quarterly_reports_are_due(client, quarter_periods, cadre):
+    client.force_login(cadre)
+
+    response = client.get(reverse("reviews:period_detail", args=[quarter_periods[3].pk]))
+
+    assert "trước ngày 15/09/2026" in response.content.decode()
