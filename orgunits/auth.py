@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import MaxLengthValidator
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .limits import PASSWORD_LENGTH
 
 # django-axes stores the username of every failed attempt in a 255-character column.
 AXES_USERNAME_LENGTH = 255
@@ -14,12 +16,16 @@ AXES_USERNAME_LENGTH = 255
 
 class LoginForm(AuthenticationForm):
     """Django's form sets the username's max_length after the field was built, so the limit is
-    not validated; this form validates it before anything is authenticated or recorded."""
+    not validated; here both fields are bounded before anything is authenticated or recorded
+    (150: the length of User.username)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        limit = get_user_model()._meta.get_field("username").max_length or 150
-        self.fields["username"].validators.append(MaxLengthValidator(limit))
+    username = UsernameField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:

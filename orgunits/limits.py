@@ -17,12 +17,16 @@ TEXT_LIMITS: dict[str, int] = {
     "comment": 4_000,  # a comment on a circulated report; the reporter's response
     "suggestion": 4_000,  # a point a superior level asks the report to address
     "residence_comment": 4_000,  # the residence party cell's comment
-    "reason": 2_000,  # why: a return, an override, a change of level, a cancellation
+    "reason": 4_000,  # why: a return, an override, a change of level, a cancellation
     "remediation": 4_000,  # a shortcoming and its measure
+    "description": 4_000,  # what a disciplinary case was about
     "conclusion": 20_000,  # the chair's conclusion on an agenda item
     "narrative": 50_000,  # sections II and III of the summary report
     "short_text": 255,  # a title, a place, a cell's name, a schedule change's reason
 }
+# A ballot's receipt (a hash the voter keeps) and a password typed at the login.
+RECEIPT_LENGTH = 128
+PASSWORD_LENGTH = 1_024
 # The shape of one autosave: keys per part of the report and the length of a key.
 MAX_KEYS_PER_PART = 200
 MAX_KEY_LENGTH = 64

@@ -131,3 +131,7 @@ class ChecksNotMet(RatingError):
     def __init__(self, message: str, items: list[str]):
         super().__init__(message)
         self.items = items
+
+
+class TextTooLong(RatingError):
+    """A text over its limit in orgunits.limits.TEXT_LIMITS."""

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from orgunits.limits import RECEIPT_LENGTH, TEXT_LIMITS
 from orgunits.models import Person
 from reviews.forms import DateInput
 
@@ -69,7 +70,10 @@ class CountingCommitteeForm(forms.Form):
 
 class ConclusionForm(forms.Form):
     conclusion = forms.CharField(
-        label=_("Chair's conclusion"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Chair's conclusion"),
+        required=False,
+        max_length=TEXT_LIMITS["conclusion"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -94,7 +98,7 @@ def choice_field_name(candidate: Candidate) -> str:
 class BallotForm(forms.Form):
     """One ballot paper: a required choice among the round's options per candidate."""
 
-    receipt = forms.CharField(required=False, widget=forms.HiddenInput)
+    receipt = forms.CharField(required=False, max_length=RECEIPT_LENGTH, widget=forms.HiddenInput)
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgunits.limits import TEXT_LIMITS
 from orgunits.models import OrgUnit
 from reviews.models import RemediationStatus
 
@@ -30,7 +31,7 @@ class ChangeLevelForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
     reason = forms.CharField(
         label=_("Reason for the change"),
-        max_length=2000,
+        max_length=TEXT_LIMITS["reason"],
         widget=forms.TextInput(attrs={"placeholder": _("Reason (required)")}),
     )
 
@@ -57,14 +58,16 @@ class QuotaExceptionForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason (the group's outstanding results)"),
-        max_length=4000,
+        max_length=TEXT_LIMITS["reason"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class CancelDecisionForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for cancelling"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for cancelling"),
+        max_length=TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -85,7 +88,10 @@ class DisciplineRecordForm(forms.Form):
         label=_("The violation is not related to the duties held"), required=False
     )
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=TEXT_LIMITS["description"],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, units=None, **kwargs):
@@ -103,7 +109,9 @@ class DisciplineRecordForm(forms.Form):
 
 class RemediationForm(forms.Form):
     text = forms.CharField(
-        label=_("Shortcoming and remedy"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Shortcoming and remedy"),
+        max_length=TEXT_LIMITS["remediation"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     due_on = forms.DateField(
         label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})

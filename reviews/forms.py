@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgunits.limits import TEXT_LIMITS
 from orgunits.models import OrgUnit
 
 from .models import Eligibility, Milestone, PeriodKind
@@ -101,19 +102,28 @@ class CirculationForm(forms.Form):
 class EligibilityOverrideForm(forms.Form):
     eligibility = forms.ChoiceField(label=_("Eligibility"), choices=Eligibility.choices)
     # Required in the form and again in the service: an override always says why.
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SuggestionForm(forms.Form):
     text = forms.CharField(
         label=_("Suggestion"),
+        max_length=TEXT_LIMITS["suggestion"],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A point the report must address."),
     )
 
 
 class ResidenceCommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=TEXT_LIMITS["residence_comment"],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     commenting_cell = forms.CharField(
         label=_("Commenting residence party cell"), max_length=255, required=False
     )

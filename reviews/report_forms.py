@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from orgunits.limits import TEXT_LIMITS
+
 from .models import ResponseKind
 
 
@@ -13,7 +15,11 @@ class AttachmentForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Your comment"),
+        max_length=TEXT_LIMITS["comment"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     anonymous = forms.BooleanField(label=_("Send anonymously"), required=False)
 
     def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
@@ -25,11 +31,16 @@ class CommentForm(forms.Form):
 class ResponseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Answer"), choices=ResponseKind.choices)
     text = forms.CharField(
-        label=_("Explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Explanation"),
+        required=False,
+        max_length=TEXT_LIMITS["comment"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for returning"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for returning"),
+        max_length=TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -16,7 +16,7 @@ from orgunits import services
 from orgunits.models import MembershipRole, OrgUnit, UnitKind
 from orgunits.roles import Role
 from reviews.models import CentralCadre, Report
-from reviews.services import enrolment, periods
+from reviews.services import circulation, enrolment, periods, reports
 
 from .factories import MembershipFactory, OrgUnitFactory, PersonFactory, UserFactory
 
@@ -175,3 +175,23 @@ def quarter_periods(tree, org_officer, cadre, secretary):
         found[q] = quarter_period(tree.province, org_officer, q)
         enrolment.enrol_period(period=found[q])
     return found
+
+
+@pytest.fixture
+def circulated_report(member_report, member, secretary, tree) -> Report:
+    """The member's started draft, circulated to chi bộ A before its meeting on 15/12."""
+    reports.save_report_draft(
+        report_id=member_report.pk,
+        user=member,
+        base_version=0,
+        changes={"sections": {"x": "Dự thảo"}},
+    )
+    circulation.circulate_drafts(
+        period=member_report.subject.period,
+        unit=tree.cell_a,
+        meeting_on=dt.date(2026, 12, 15),
+        user=secretary,
+        today=dt.date(2026, 12, 7),
+    )
+    member_report.refresh_from_db()
+    return member_report

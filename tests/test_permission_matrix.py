@@ -220,25 +220,12 @@ def test_every_object_url_has_a_row():
 
 
 @pytest.fixture
-def objects(tree, member, member_report, secretary, org_officer, authority, settings, tmp_path):
+def objects(tree, member, circulated_report, secretary, org_officer, authority, settings, tmp_path):
     """One object of each kind in chi bộ A: the member's circulated report, a colleague's
     comment on it, an attachment, and a meeting chaired by the secretary where the member and
     the secretary are present, with a prepared electronic round."""
     settings.MEDIA_ROOT = str(tmp_path)
-    reports.save_report_draft(
-        report_id=member_report.pk,
-        user=member,
-        base_version=0,
-        changes={"sections": {"x": "Dự thảo"}},
-    )
-    circulation.circulate_drafts(
-        period=member_report.subject.period,
-        unit=tree.cell_a,
-        meeting_on=dt.date(2026, 12, 15),
-        user=secretary,
-        today=dt.date(2026, 12, 7),
-    )
-    member_report.refresh_from_db()
+    member_report = circulated_report
     comment = circulation.add_comment(report=member_report, author=secretary.person, text="Ý kiến")
     attachment = reports.add_attachment(
         report=member_report,

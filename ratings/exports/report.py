@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from orgunits import limits
 from orgunits.models import Membership, MembershipRole, OrgUnit, UnitKind
 from orgunits.text import nfc, nfc_lines
 from reviews.documents import party_header, render_pdf
 from reviews.models import ReviewPeriod
 
+from ..exceptions import TextTooLong
 from ..models import SummaryNarrative
 from ..summary import GROUPS, LEVELS, GroupStats, UnitSummary, vn_number, vn_percent
 from .labels import DEDUP_NOTE, LEVEL_NAMES, row_label
@@ -48,6 +50,8 @@ def save_narrative(
     user: AbstractBaseUser,
 ) -> SummaryNarrative:
     """Store the officer's own text for sections II and III of the unit's summary report."""
+    for text, label in ((section_2, "Mục II"), (section_3, "Mục III")):
+        limits.check_text(nfc_lines(text), kind="narrative", label=label, error=TextTooLong)
     with pghistory.context(reason="Cập nhật báo cáo tổng hợp"):
         narrative, _created = SummaryNarrative.objects.update_or_create(
             period=period,

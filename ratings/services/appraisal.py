@@ -20,13 +20,20 @@ import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from orgunits import limits
 from orgunits.models import OrgUnit, UnitKind
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReportStatus, ReviewPeriod, Subject
 from reviews.services.remediation import unremedied_counts
 
-from ..exceptions import ChangeReasonRequired, DecisionLocked, LevelAboveCap, UnknownLevel
+from ..exceptions import (
+    ChangeReasonRequired,
+    DecisionLocked,
+    LevelAboveCap,
+    TextTooLong,
+    UnknownLevel,
+)
 from ..models import CandidateResult, DisciplineRecord, Rating, RatingStatus, RoundKind
 from . import conditions
 from .checks import HT, HTT, HTXS, KHT, Check, _heads, _worse
@@ -363,7 +370,9 @@ def change_level(*, rating: Rating, level: str, reason: str, user: AbstractBaseU
             "R-E3: đối tượng này chỉ được xếp loại không quá mức Hoàn thành nhiệm vụ "
             f"({subject.eligibility_reason or 'nghỉ ốm, nghỉ chế độ'})."
         )
-    reason = nfc_lines(reason)
+    reason = limits.check_text(
+        nfc_lines(reason), kind="reason", label="Lý do thay đổi", error=TextTooLong
+    )
     if level != rating.proposed_level and not reason:
         raise ChangeReasonRequired("Cần ghi rõ lý do khi thay đổi mức so với đề xuất.")
     rating.level = level

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orgunits import limits
 from orgunits.models import Membership, OrgUnit, UnitKind
 from orgunits.selectors import role_paths
 from orgunits.text import nfc_lines
@@ -29,6 +30,7 @@ from ..exceptions import (
     NotEligibleForRating,
     NothingToDecide,
     QuotaExceeded,
+    TextTooLong,
 )
 from ..models import (
     CandidateResult,
@@ -124,6 +126,7 @@ def approve_quota_exception(
     reason = nfc_lines(reason)
     if not reason:
         raise ChangeReasonRequired("Ngoại lệ về tỷ lệ cần ghi rõ lý do.")
+    limits.check_text(reason, kind="reason", label="Lý do ngoại lệ", error=TextTooLong)
     with pghistory.context(reason=reason):
         return QuotaException.objects.create(
             group=group, extra_htxs=extra_htxs, reason=reason, approved_by=user
@@ -392,6 +395,7 @@ def cancel_decision(*, decision: Decision, reason: str, user: AbstractBaseUser) 
     reason = nfc_lines(reason)
     if not reason:
         raise ChangeReasonRequired("Cần ghi rõ lý do hủy quyết định.")
+    limits.check_text(reason, kind="reason", label="Lý do hủy", error=TextTooLong)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status == DecisionStatus.CANCELLED:
         raise DecisionLocked("Quyết định đã bị hủy.")

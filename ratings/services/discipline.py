@@ -13,11 +13,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
+from orgunits import limits
 from orgunits.models import Membership, MembershipRole, OrgUnit, UnitKind
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import ReviewPeriod, SubjectClass
 
+from ..exceptions import TextTooLong
 from ..models import DisciplineRecord, Rating, RatingStatus
 from .checks import HTT, KHT, Check, _current
 
@@ -182,7 +184,9 @@ def record_discipline(
             is_corruption=is_corruption,
             self_detected_remedied=self_detected_remedied,
             duty_related=duty_related,
-            description=nfc_lines(description),
+            description=limits.check_text(
+                nfc_lines(description), kind="description", label="Mô tả", error=TextTooLong
+            ),
             recorded_by=user,
         )
     if self_detected_remedied:

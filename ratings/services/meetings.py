@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
+from orgunits import limits
 from orgunits.limits import TEXT_LIMITS
 from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
 from orgunits.text import clip, nfc, nfc_lines, vn_decimal
@@ -19,7 +20,13 @@ from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
 from reviews.rulesets import MeetingRule
 
-from ..exceptions import AgendaOrderBroken, AttendanceLocked, MeetingNotEditable, NotConvened
+from ..exceptions import (
+    AgendaOrderBroken,
+    AttendanceLocked,
+    MeetingNotEditable,
+    NotConvened,
+    TextTooLong,
+)
 from ..models import (
     AgendaItem,
     Attendance,
@@ -280,7 +287,9 @@ def conclude_item(*, item: AgendaItem, conclusion: str) -> AgendaItem:
     """Record the chair's conclusion on one agenda item."""
     if item.meeting.status == MeetingStatus.CLOSED:
         raise MeetingNotEditable("Hội nghị đã kết thúc.")
-    item.conclusion = nfc_lines(conclusion)
+    item.conclusion = limits.check_text(
+        nfc_lines(conclusion), kind="conclusion", label="Kết luận", error=TextTooLong
+    )
     item.save(update_fields=["conclusion"])
     return item
 

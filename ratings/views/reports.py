@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orgunits import selectors as unit_selectors
+from orgunits.limits import TEXT_LIMITS
 from orgunits.models import Membership, OrgUnit, Person
 from orgunits.selectors import AnyUser, has_role_on
 from reviews import selectors as review_selectors
@@ -65,19 +66,25 @@ def can_import_history(user: AnyUser, unit: OrgUnit) -> bool:
     return has_role_on(user, unit, HISTORY_ROLES)
 
 
+def _narrative_field(label: str, testid: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=TEXT_LIMITS["narrative"],
+        widget=forms.Textarea(attrs={"rows": 6, "data-testid": testid}),
+    )
+
+
 class NarrativeForm(forms.ModelForm):
+    section_2 = _narrative_field(
+        gettext_lazy("II. Organisation of the review"), "narrative-section-2"
+    )
+    section_3 = _narrative_field(gettext_lazy("III. General assessment"), "narrative-section-3")
+
     class Meta:
         model = SummaryNarrative
         fields = ["place", "section_2", "section_3"]
-        labels = {
-            "place": gettext_lazy("Place (in the document's date line)"),
-            "section_2": gettext_lazy("II. Organisation of the review"),
-            "section_3": gettext_lazy("III. General assessment"),
-        }
-        widgets = {
-            "section_2": forms.Textarea(attrs={"rows": 6, "data-testid": "narrative-section-2"}),
-            "section_3": forms.Textarea(attrs={"rows": 6, "data-testid": "narrative-section-3"}),
-        }
+        labels = {"place": gettext_lazy("Place (in the document's date line)")}
 
 
 class HistoryUploadForm(forms.Form):

@@ -10,10 +10,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
+from orgunits import limits
 from orgunits.models import Absence, Membership, MembershipRole, OrgUnit, UnitKind
 
 from .. import selectors
-from ..exceptions import OverrideReasonRequired, PeriodClosed
+from ..exceptions import OverrideReasonRequired, PeriodClosed, TextTooLong
 from ..models import (
     CentralCadre,
     Eligibility,
@@ -272,6 +273,7 @@ def override_eligibility(
     reason = reason.strip()
     if not reason:
         raise OverrideReasonRequired("Cần ghi rõ lý do khi thay đổi diện đánh giá.")
+    limits.check_text(reason, kind="reason", label="Lý do", error=TextTooLong)
     if eligibility not in Eligibility.values:
         raise OverrideReasonRequired("Diện đánh giá không hợp lệ.")
     subject.eligibility = eligibility

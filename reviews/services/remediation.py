@@ -9,9 +9,10 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Q
 
+from orgunits import limits
 from orgunits.text import nfc_lines
 
-from ..exceptions import ExplanationRequired
+from ..exceptions import ExplanationRequired, TextTooLong
 from ..models import RemediationItem, RemediationStatus, Report, ReviewPeriod, Subject
 
 
@@ -23,6 +24,7 @@ def add_remediation_item(
     text = nfc_lines(text)
     if not text:
         raise ExplanationRequired("Nội dung hạn chế, khuyết điểm cần khắc phục không được trống.")
+    limits.check_text(text, kind="remediation", label="Hạn chế, khuyết điểm", error=TextTooLong)
     return RemediationItem.objects.create(
         origin_period=subject.period,
         person=subject.person,

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from orgunits import limits
 from orgunits.models import OrgUnit
 from orgunits.text import nfc, nfc_lines
 
@@ -23,6 +24,7 @@ from ..exceptions import (
     ReportIncomplete,
     ReportLocked,
     ReturnReasonRequired,
+    TextTooLong,
 )
 from ..models import (
     Attachment,
@@ -254,6 +256,7 @@ def return_report(*, report_id: int, user: AbstractBaseUser, reason: str) -> Rep
     reason = reason.strip()
     if not reason:
         raise ReturnReasonRequired("Cần ghi lý do trả lại bản kiểm điểm.")
+    limits.check_text(reason, kind="reason", label="Lý do trả lại", error=TextTooLong)
     report = Report.objects.select_for_update().get(pk=report_id)
     if report.status != ReportStatus.SUBMITTED:
         raise ReportLocked("Chỉ trả lại được bản kiểm điểm đã nộp.")
@@ -306,6 +309,7 @@ def issue_suggestion(
     text = nfc_lines(text)
     if not text:
         raise InvalidScore("Nội dung gợi ý không được để trống.")
+    limits.check_text(text, kind="suggestion", label="Nội dung gợi ý", error=TextTooLong)
     return Suggestion.objects.create(
         subject=subject, issuing_unit=issuing_unit, issued_by=user, text=text
     )

@@ -331,7 +331,7 @@ def report_comment(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = CommentForm(request.POST, allow_anonymous=True)
     if not form.is_valid():
-        return HttpResponseBadRequest(_("The comment is empty."))
+        return HttpResponseBadRequest(" ".join(e for errs in form.errors.values() for e in errs))
     try:
         circulation.add_comment(
             report=report,
