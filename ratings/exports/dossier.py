@@ -28,7 +28,7 @@ def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
     only), plus imported levels of years the app has no period for."""
     subjects = list(
         Subject.objects.filter(person=person)
-        .select_related("period", "unit")
+        .select_related("period", "unit", "quarter_result")
         .order_by("-period__year", "-period__opens_on", "unit__path")
     )
     imported = list(
@@ -54,8 +54,8 @@ def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
         report = reports.get(subject.pk)
         rating = ratings.get(subject.pk)
         try:
-            form = ruleset_for_unit(subject.period, subject.unit).form_for_class(
-                subject.subject_class
+            form = ruleset_for_unit(subject.period, subject.unit).form_for_period(
+                subject.subject_class, quarterly=subject.period.is_quarterly
             )
             titles = {section.key: section.title for section in form.sections}
         except (RuleSetNotFound, KeyError):
@@ -69,6 +69,8 @@ def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
             RatingStatus.DECIDED,
             RatingStatus.PUBLISHED,
         )
+        # A quarter's result is recorded by the competent level, not decided (Mẫu 05).
+        quarter = getattr(subject, "quarter_result", None)
         blocks[subject.period.year]["sites"].append(
             {
                 "period": subject.period.name,
@@ -92,7 +94,9 @@ def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
                     }
                     for c in (report and comments.get(report.pk, [])) or []
                 ],
-                "level": LEVEL_NAMES.get(rating.level, rating.level) if decided else "",
+                "level": LEVEL_NAMES.get(rating.level, rating.level)
+                if decided
+                else (LEVEL_NAMES.get(quarter.level, quarter.level) if quarter else ""),
                 "level_code": rating.level if decided else "",
                 "decision": (rating.decision.number or f"#{rating.decision_id}")
                 if decided and rating.decision_id

@@ -357,3 +357,20 @@ def test_dossier_views_do_serve_the_person_and_appraisers(
     assert archive.sha256 in page.content.decode()
     client.force_login(secretary)  # runs chi bộ A's review but does not appraise
     assert client.get(reverse("ratings:dossier", args=[person.pk])).status_code == 403
+
+
+def test_dossier_context_does_show_each_quarter_with_its_form_titles_and_result(
+    quarter_periods, cadre, authority
+):
+    from reviews.services import quarters
+    from tests.reviews.test_quarters import SHARES, _fill_and_submit, _quarter_report
+
+    report = _fill_and_submit(_quarter_report(quarter_periods[1], cadre.person), cadre, SHARES[1])
+    quarters.record_quarter_result(subject=report.subject, level="HTT", user=authority)
+
+    sites = exports.dossier_context(cadre.person)["years"][0]["sites"]
+    first = next(s for s in sites if s["period"] == "Tự đánh giá quý 1 năm 2026")
+
+    assert first["form"] == "05"
+    assert first["sections"][0]["title"].startswith("Kết quả thực hiện chức trách")
+    assert first["level"] == "Hoàn thành tốt nhiệm vụ"
