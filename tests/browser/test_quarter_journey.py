@@ -4,35 +4,31 @@ each result, and the annual report starts from them."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from reviews.models import QuarterResult, Report
+from reviews.selectors import points_text
 from reviews.services import enrolment
+from reviews.services.reports import report_ruleset
+from tests.reviews.test_quarters import SHARES, quarter_scores, started_scores
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Per quarter: the points typed for the general criteria (max 10) and task criteria (max 35),
-# the proposed level and the level the competent level records.
-QUARTERS = {
-    1: ("8", "28", "HTT", "HTT"),
-    2: ("9", "31.5", "HTXS", "HTT"),
-    3: ("9.5", "33", "HTXS", "HTXS"),
-}
+# Per quarter: the proposed level and the level the competent level records.
+LEVELS = {1: ("HTT", "HTT"), 2: ("HTXS", "HTT"), 3: ("HTXS", "HTXS")}
 
 
 def _fill_quarter(page, live_server, report: Report, quarter: int) -> None:
-    general, tasks, level, _recorded = QUARTERS[quarter]
     page.goto(f"{live_server.url}/reports/{report.pk}/edit/")
     due = dt.date(2026, quarter * 3, 15).strftime("%d/%m/%Y")
     expect(page.get_by_test_id("quarter-due")).to_contain_text(f"trước ngày {due}")
     page.get_by_test_id("text-results").fill(f"Hoàn thành các nhiệm vụ trọng tâm quý {quarter}.")
-    for code in ("C1", "C2", "C3"):
-        page.get_by_test_id(f"score-{code}").fill(general)
-    for code in ("N1", "N2"):
-        page.get_by_test_id(f"score-{code}").fill(tasks)
-    page.locator(f"#level-{level}").check()
+    for code, points in quarter_scores(report_ruleset(report), SHARES[quarter]).items():
+        page.get_by_test_id(f"score-{code}").fill(str(points))
+    page.locator(f"#level-{LEVELS[quarter][0]}").check()
     page.get_by_test_id("save-button").click()
     expect(page.get_by_test_id("save-status")).to_contain_text("Đã lưu")
     page.get_by_test_id("submit-button").click()
@@ -56,7 +52,7 @@ def test_quarter_round_trip_three_quarterly_assessments_feed_the_annual_file(
     login("authority")
     for quarter, report in quarterly.items():
         page.goto(f"{live_server.url}/reports/{report.pk}/")
-        page.locator("#quarter-level").select_option(QUARTERS[quarter][3])
+        page.locator("#quarter-level").select_option(LEVELS[quarter][1])
         page.get_by_test_id("quarter-result-submit").click()
         expect(page.get_by_test_id("quarter-result")).to_contain_text("Hoàn thành")
     screenshot("quarter-05-recorded")
@@ -73,15 +69,19 @@ def test_quarter_round_trip_three_quarterly_assessments_feed_the_annual_file(
     expect(summary).to_contain_text("Kết quả các quý:")
     expect(summary).to_contain_text("Quý 1: 80,00 điểm – Hoàn thành tốt nhiệm vụ")
     expect(summary).to_contain_text("Quý 2: 90,00 điểm – Hoàn thành tốt nhiệm vụ")
-    expect(summary).to_contain_text("Quý 3: 94,50 điểm – Hoàn thành xuất sắc nhiệm vụ")
+    expect(summary).to_contain_text("Quý 3: 95,00 điểm – Hoàn thành xuất sắc nhiệm vụ")
     expect(page.get_by_test_id("quarter-average")).to_contain_text(
-        "Điểm bình quân các quý: 88,17 điểm (Hoàn thành tốt nhiệm vụ)."
+        "Điểm bình quân các quý: 88,33 điểm (Hoàn thành tốt nhiệm vụ)."
     )
 
     page.get_by_test_id("start-from-quarters").click()
-    expect(page.get_by_test_id("score-C1")).to_have_value("8.83")
-    expect(page.get_by_test_id("score-N1")).to_have_value("30.83")
-    expect(page.get_by_test_id("score-total")).to_contain_text("88,15")
+    expected = started_scores(report_ruleset(annual))
+    first = next(iter(expected))
+    expect(page.get_by_test_id(f"score-{first}")).to_have_value(
+        f"{expected[first]:.2f}".rstrip("0").rstrip(".")
+    )
+    total = sum((Decimal(str(v)) for v in expected.values()), Decimal(0))
+    expect(page.get_by_test_id("score-total")).to_contain_text(points_text(total))
     screenshot("quarter-annual-started")
     annual.refresh_from_db()
-    assert annual.scores["C1"] == 8.83
+    assert annual.scores == expected
