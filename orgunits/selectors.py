@@ -95,6 +95,14 @@ def _role_units_q(user: AnyUser, codenames: Iterable[str] | None = None) -> Q | 
     return _subtree_q(p for c in wanted for p in held.get(c, []))
 
 
+def role_subtrees(user: AnyUser, codenames: Iterable[str] | None = None) -> list[str]:
+    """The paths of the outermost units where the user holds one of the role permissions (any
+    role when `codenames` is None)."""
+    held = role_paths(user)
+    wanted = list(codenames) if codenames is not None else list(held)
+    return _outermost(p for c in wanted for p in held.get(c, []))
+
+
 def units_visible_to(user: AnyUser) -> QuerySet[OrgUnit]:
     """Every unit the user may see: role subtrees plus the units they are a member of."""
     if not user.is_authenticated:

@@ -97,43 +97,55 @@ def _round_url(round_id: int) -> str:
     return reverse("ratings:meeting_detail", args=[meeting_id])
 
 
-def _dossier_render(person_id: int) -> bytes:
+def _dossier_scope(scope_id: int):
+    from .models import DossierScope
+
+    return DossierScope.objects.select_related("person").get(pk=scope_id)
+
+
+def _dossier_render(scope_id: int) -> bytes:
     # Rendering a dossier archives it: the worker keeps the copy it hands out, with both
     # checksums (a redelivered task archives the same content again, which is harmless).
-    from orgunits.models import Person
-
     from .exports import archive_dossier
 
-    archive = archive_dossier(person=Person.objects.get(pk=person_id), user=None)
+    scope = _dossier_scope(scope_id)
+    archive = archive_dossier(person=scope.person, user=None, scope=scope)
     with archive.file.open("rb") as handle:
         return handle.read()
 
 
-def _dossier_fingerprint(person_id: int) -> str:
-    from orgunits.models import Person
-
+def _dossier_fingerprint(scope_id: int) -> str:
     from .exports import content_checksum, dossier_context
 
-    return content_checksum(dossier_context(Person.objects.get(pk=person_id)))
+    scope = _dossier_scope(scope_id)
+    return content_checksum(dossier_context(scope.person, within=scope.within))
 
 
-def _dossier_access(user: Any, person_id: int) -> bool:
+def _dossier_access(user: Any, scope_id: int) -> bool:
+    """Those who may read the person's dossier, and only of a scope theirs covers."""
     from orgunits.selectors import people_visible_to
 
-    from .views.reports import can_view_dossier
+    from .models import DossierScope
+    from .views.reports import can_view_dossier, dossier_scope_of
 
-    person = people_visible_to(user).filter(pk=person_id).first()
-    return person is not None and can_view_dossier(user, person)
+    scope = DossierScope.objects.filter(pk=scope_id).first()
+    if scope is None:
+        return False
+    person = people_visible_to(user).filter(pk=scope.person_id).first()
+    if person is None or not can_view_dossier(user, person):
+        return False
+    return selectors.scope_covers(dossier_scope_of(user, person), scope.within)
 
 
 KINDS: dict[str, dict[str, Callable]] = {
-    # The last three years of a person's reviews (hồ sơ), archived when rendered.
-    "dossier": {
+    # The last three years of a person's reviews (hồ sơ) at the sites of one DossierScope,
+    # archived when rendered. (Keyed by the scope; the kind "dossier" was keyed by person.)
+    "scoped_dossier": {
         "render": _dossier_render,
         "source_fingerprint": _dossier_fingerprint,
-        "filename": lambda pk: f"ho-so-{pk}.pdf",
+        "filename": lambda pk: f"ho-so-{_dossier_scope(pk).person_id}.pdf",
         "can_access": _dossier_access,
-        "source_url": lambda pk: reverse("ratings:dossier", args=[pk]),
+        "source_url": lambda pk: reverse("ratings:dossier", args=[_dossier_scope(pk).person_id]),
     },
     # The summary report of a (period, unit), keyed by the row holding its narrative text.
     "summary": {

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
@@ -13,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from orgunits.models import OrgUnit, Person
-from orgunits.selectors import AnyUser, units_with_role
+from orgunits.selectors import AnyUser, role_subtrees, units_with_role
 from reviews import selectors as review_selectors
 from reviews.models import (
     Comment,
@@ -417,14 +420,59 @@ def htxs_streak(levels: list[tuple[int, str]]) -> int:
     return streak
 
 
-def person_history(person: Person, *, published_only: bool) -> History:
+# -- how much of a person's record a viewer reads (history, dossier) ---------------------------
+
+Within = tuple[str, ...] | None  # subtree paths; None: the whole record
+
+
+def record_scope(user: AnyUser, person: Person, codenames: Sequence[str] | None = None) -> Within:
+    """The part of a person's record the user reads: all of it for the person themselves and
+    for a superuser, otherwise the sites inside the user's role subtrees (roles `codenames`,
+    any role when None). A person belonging to two units is not wholly the business of an
+    officer of one of them."""
+    if user.is_superuser or (user.is_authenticated and person.user_id == user.pk):
+        return None
+    return tuple(role_subtrees(user, codenames))
+
+
+def within_q(within: Within, unit_field: str) -> Q:
+    """Rows whose unit (`unit_field`, a unit foreign key) lies in the scope."""
+    if within is None:
+        return Q()
+    if not within:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{unit_field}__path__startswith": p}) for p in within))
+
+
+def imported_within_q(within: Within) -> Q:
+    """Imported levels in the scope: those of a site inside it, and those of no site (a
+    person's level of a year, imported without the place it was given)."""
+    return within_q(within, "unit") | Q(unit__isnull=True) if within is not None else Q()
+
+
+def scope_covers(outer: Within, inner: Within) -> bool:
+    """True when every site of scope `inner` lies inside scope `outer`."""
+    if outer is None:
+        return True
+    if inner is None:
+        return False
+    return all(any(p.startswith(q) for q in outer) for p in inner)
+
+
+def person_history(person: Person, *, published_only: bool, within: Within = None) -> History:
     """A person's levels by year: decided or published ratings of annual periods, at every
-    review site, and the levels imported for the years before the app (two queries)."""
+    review site inside `within` (all when None), and the levels imported for the years before
+    the app (two queries)."""
     statuses = ("published",) if published_only else FINAL_STATUSES
     ratings = Rating.objects.filter(
-        subject__person=person, status__in=statuses, subject__period__kind=PeriodKind.ANNUAL
+        within_q(within, "subject__unit"),
+        subject__person=person,
+        status__in=statuses,
+        subject__period__kind=PeriodKind.ANNUAL,
     ).values_list("subject__period__year", "level", "subject__unit__name", "status")
-    imported = HistoricalLevel.objects.filter(person=person).values_list("year", "level", "source")
+    imported = HistoricalLevel.objects.filter(imported_within_q(within), person=person).values_list(
+        "year", "level", "source"
+    )
     return _history(
         [*ratings, *((y, lvl, source or "", "imported") for y, lvl, source in imported)]
     )

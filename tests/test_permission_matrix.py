@@ -8,19 +8,25 @@ POST-only URLs are exercised with POST (a successful POST redirects: 302).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from documents.models import DocumentJob
-from ratings.models import DossierArchive, Rating
+from orgunits.models import Membership
+from orgunits.services.roster import build_template_workbook
+from ratings import exports
+from ratings.models import DossierArchive, HistoricalLevel, Rating
 from ratings.services import appraisal, ballots, meetings
-from reviews.models import CentralCadre, RemediationItem, Report
-from reviews.services import circulation, enrolment, reports
+from reviews.models import CentralCadre, Comment, RemediationItem, Report
+from reviews.services import circulation, enrolment, periods, reports
 from tests.conftest import quarter_period
+from tests.factories import MembershipFactory, PersonFactory
 
 PERSONAS = [
     "anonymous",
@@ -266,7 +272,7 @@ def objects(tree, member, circulated_report, secretary, org_officer, authority, 
         "rating": {"pk": rating.pk},
         "quota_group": {"pk": rating.subject.quota_group_id},
         "decision": {"pk": decision.pk},
-        "dossier": {"pk": _dossier_archive(member).pk},
+        "dossier": {"pk": _dossier_archive(member, tree.district).pk},
         "report_document": {"kind": "report", "object_id": member_report.pk},
         "quarter_report": {"pk": _quarter_report(tree, member, org_officer).pk},
         "document_job": {"pk": _report_job(member_report, member).pk},
@@ -303,10 +309,12 @@ def _report_job(report, member):
     )
 
 
-def _dossier_archive(member):
-    """An archived dossier of the member, without rendering one (the views only serve it)."""
+def _dossier_archive(member, unit):
+    """An archived dossier of the member over the sites inside `unit` (as the district's
+    officer makes it), without rendering one (the views only serve it)."""
     return DossierArchive.objects.create(
         person=member.person,
+        scope=exports.scope_dossier(person=member.person, within=(unit.path,)),
         sha256="0" * 64,
         file_sha256="0" * 64,
         file=ContentFile(b"%PDF-1.7\n", name="ho-so.pdf"),
@@ -327,3 +335,119 @@ def test_permission_matrix(url_name, persona, client, request, objects):
     else:
         response = client.get(url)
     assert response.status_code == spec["expected"][persona], (url_name, persona)
+
+
+# -- The scope of a person's record: an officer reads only the sites of their own units ---------
+
+HOME_REMARK = "Nhận xét tại chi bộ thôn Đông"
+AWAY_REMARK = "Nhận xét tại tỉnh khác, không thuộc phạm vi huyện"
+
+
+@pytest.fixture
+def two_sites(tree, period, outsider, settings, tmp_path):
+    """A person kept by both chi bộ A (the district's subtree) and the other province, with a
+    commented report and an imported level at each."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    person = PersonFactory(code="HAI-NOI", full_name="Phạm Văn Hai")
+    MembershipFactory(person=person, unit=tree.cell_a)
+    MembershipFactory(person=person, unit=tree.elsewhere)
+    away = periods.create_period(
+        name="Kiểm điểm năm 2026 (tỉnh khác)",
+        kind="annual",
+        year=2026,
+        scope=tree.elsewhere,
+        opens_on=dt.date(2026, 12, 1),
+        ruleset_code="qd366-hd43",
+        created_by=outsider,
+    )
+    for review, unit, remark, year, level in (
+        (period, tree.cell_a, HOME_REMARK, 2024, "HTT"),
+        (away, tree.elsewhere, AWAY_REMARK, 2023, "KHT"),
+    ):
+        enrolment.enrol_period(period=review)
+        report = Report.objects.get(
+            subject__period=review, subject__person=person, subject__unit=unit
+        )
+        Comment.objects.create(report=report, text=remark, created_on=dt.date(2026, 12, 5))
+        HistoricalLevel.objects.create(
+            year=year,
+            person=person,
+            unit=unit,
+            subject_class="non_leader",
+            level=level,
+            source=unit.name,
+        )
+    return person
+
+
+def test_scope_person_history_shows_only_the_sites_inside_the_viewers_units(
+    client, two_sites, org_officer, admin_user
+):
+    url = reverse("ratings:person_history", args=[two_sites.pk])
+    client.force_login(org_officer)
+    officer_page = client.get(url).content.decode()
+    client.force_login(admin_user)
+    admin_page = client.get(url).content.decode()
+
+    assert "Chi bộ thôn Đông" in officer_page
+    assert "Đảng bộ tỉnh khác" not in officer_page and 'data-year="2023"' not in officer_page
+    assert 'data-year="2023"' in admin_page
+
+
+def test_scope_dossier_holds_only_the_sites_inside_the_viewers_units(
+    client, two_sites, org_officer, tree, django_capture_on_commit_callbacks
+):
+    client.force_login(org_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ratings:dossier", args=[two_sites.pk]))
+
+    archive = DossierArchive.objects.get(person=two_sites)
+    assert response.status_code == 302
+    assert archive.scope.within == (tree.district.path,)
+    content = exports.dossier_context(two_sites, within=archive.scope.within)
+    remarks = [c["text"] for y in content["years"] for s in y["sites"] for c in s["comments"]]
+    assert remarks == [HOME_REMARK]
+    assert AWAY_REMARK in str(exports.dossier_context(two_sites))  # the whole record has it
+
+
+def test_scope_dossier_download_refuses_a_copy_wider_than_the_viewers_units(
+    client, two_sites, org_officer, admin_user
+):
+    whole = DossierArchive.objects.create(
+        person=two_sites,
+        scope=exports.scope_dossier(person=two_sites, within=None),
+        sha256="1" * 64,
+        file_sha256="1" * 64,
+        file=ContentFile(b"%PDF-1.7\n", name="ho-so.pdf"),
+    )
+    download = reverse("ratings:dossier_download", args=[whole.pk])
+    client.force_login(org_officer)
+
+    refused = client.get(download)
+    page = client.get(reverse("ratings:dossier", args=[two_sites.pk])).content.decode()
+    client.force_login(admin_user)
+
+    assert refused.status_code == 403
+    assert "1" * 64 not in page
+    assert client.get(download).status_code == 200
+
+
+def test_scope_roster_import_refuses_a_membership_for_a_person_of_another_unit(
+    client, tree, org_officer, outsider
+):
+
+    book = openpyxl.load_workbook(io.BytesIO(build_template_workbook()))
+    book["Sinh hoạt - công tác"].append([outsider.person.code, tree.cell_a.code, "Đảng viên"])
+    data = io.BytesIO()
+    book.save(data)
+    client.force_login(org_officer)
+
+    response = client.post(
+        reverse("orgunits:roster_import", args=[tree.district.pk]),
+        {"file": SimpleUploadedFile("ds.xlsx", data.getvalue())},
+    )
+    text = response.content.decode()
+
+    assert response.status_code == 200
+    assert "ngoài phạm vi" in text and outsider.person.code in text
+    assert not Membership.objects.filter(person=outsider.person, unit=tree.cell_a).exists()

@@ -55,7 +55,7 @@ def import_roster(request: HttpRequest, pk: int) -> HttpResponse:
         data = upload.read()
         try:
             result = roster.import_roster(
-                file_name=upload.name, data=data, target=unit, dry_run=True
+                file_name=upload.name, data=data, target=unit, by=request.user, dry_run=True
             )
         except RosterImportError as error:
             _discard_upload(request)
@@ -74,7 +74,7 @@ def _confirm(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
         return redirect("orgunits:roster_import", pk=unit.pk)
     try:
         result = roster.import_roster(
-            file_name=pending["file_name"], data=path.read_bytes(), target=unit
+            file_name=pending["file_name"], data=path.read_bytes(), target=unit, by=request.user
         )
     except RosterImportError as error:
         # The data changed since the preview; show what is wrong now.

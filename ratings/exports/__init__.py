@@ -12,7 +12,13 @@ from __future__ import annotations
 import io
 
 from ..summary import UnitSummary
-from .dossier import archive_dossier, content_checksum, dossier_context, render_dossier_pdf
+from .dossier import (
+    archive_dossier,
+    content_checksum,
+    dossier_context,
+    render_dossier_pdf,
+    scope_dossier,
+)
 from .labels import (
     CLASS_NAMES,
     DEDUP_NOTE,
@@ -50,6 +56,7 @@ __all__ = [
     "render_summary_pdf",
     "row_label",
     "save_narrative",
+    "scope_dossier",
     "summary_report_context",
     "write_csv",
     "write_xlsx",

@@ -13,26 +13,30 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from orgunits.models import Person
+from orgunits.models import OrgUnit, Person
 from reviews.documents import render_pdf, vn_date
 from reviews.models import Comment, Report, Subject
 from reviews.rulesets import RuleSetNotFound
 from reviews.selectors import ruleset_for_unit
 
-from ..models import DossierArchive, HistoricalLevel, Rating, RatingStatus
+from ..models import DossierArchive, DossierScope, HistoricalLevel, Rating, RatingStatus
+from ..selectors import Within, imported_within_q, within_q
 from .labels import CLASS_NAMES, ELIGIBILITY_NAMES, LEVEL_NAMES, STATUS_NAMES
 
 
-def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
+def dossier_context(person: Person, years: int = 3, *, within: Within = None) -> dict[str, Any]:
     """The last `years` years of the person's reports, comments and results (decided levels
-    only), plus imported levels of years the app has no period for."""
+    only) at the review sites inside `within` (all of them when None), plus imported levels of
+    years the app has no period for."""
     subjects = list(
-        Subject.objects.filter(person=person)
+        Subject.objects.filter(within_q(within, "unit"), person=person)
         .select_related("period", "unit", "quarter_result")
         .order_by("-period__year", "-period__opens_on", "unit__path")
     )
     imported = list(
-        HistoricalLevel.objects.filter(person=person).select_related("unit").order_by("-year")
+        HistoricalLevel.objects.filter(imported_within_q(within), person=person)
+        .select_related("unit")
+        .order_by("-year")
     )
     all_years = sorted({s.period.year for s in subjects} | {h.year for h in imported})
     last = all_years[-1] if all_years else timezone.localdate().year
@@ -126,9 +130,19 @@ def dossier_context(person: Person, years: int = 3) -> dict[str, Any]:
             else "",
         },
         "years": [blocks[y] for y in sorted(blocks, reverse=True)],
+        "scope_units": _scope_units(within),
         "first_year": window.start,
         "last_year": window.stop - 1,
     }
+
+
+def _scope_units(within: Within) -> list[str]:
+    """The names of the units whose subtrees the dossier covers (none: the whole record)."""
+    if within is None:
+        return []
+    return list(
+        OrgUnit.objects.filter(path__in=within).order_by("path").values_list("name", flat=True)
+    )
 
 
 def content_checksum(context: dict[str, Any]) -> str:
@@ -138,12 +152,12 @@ def content_checksum(context: dict[str, Any]) -> str:
 
 
 def render_dossier_pdf(
-    person: Person, years: int = 3, *, now: dt.datetime | None = None
+    person: Person, years: int = 3, *, now: dt.datetime | None = None, within: Within = None
 ) -> tuple[bytes, str]:
     """The personal dossier (hồ sơ) as PDF bytes and the SHA-256 of its content, which is
     printed in every page's footer and on the last page (a file cannot contain its own hash,
     so the printed one is of the content; the file's own hash is kept in the archive)."""
-    context = dossier_context(person, years)
+    context = dossier_context(person, years, within=within)
     checksum = content_checksum(context)
     now = now or timezone.now()
     local = timezone.localtime(now)
@@ -160,14 +174,26 @@ def render_dossier_pdf(
     )
 
 
+def scope_dossier(*, person: Person, within: Within) -> DossierScope:
+    """The scope row of the person's dossier over the sites `within` (None: all of them)."""
+    paths = ",".join(sorted(within)) if within is not None else ""
+    return DossierScope.objects.get_or_create(person=person, paths=paths)[0]
+
+
 @transaction.atomic
 def archive_dossier(
-    *, person: Person, user: AbstractBaseUser | None, years: int = 3
+    *,
+    person: Person,
+    user: AbstractBaseUser | None,
+    years: int = 3,
+    scope: DossierScope | None = None,
 ) -> DossierArchive:
-    """Render the dossier and keep the copy handed out, with both checksums."""
-    pdf, checksum = render_dossier_pdf(person, years)
+    """Render the dossier (of the scope's sites, or the whole record without one) and keep
+    the copy handed out, with both checksums."""
+    pdf, checksum = render_dossier_pdf(person, years, within=scope.within if scope else None)
     return DossierArchive.objects.create(
         person=person,
+        scope=scope,
         created_by=user,
         years=years,
         sha256=checksum,

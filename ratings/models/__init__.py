@@ -23,7 +23,7 @@ from .ballots import (
     RoundTally,
 )
 from .facts import AppraisalFacts
-from .history import DossierArchive, HistoricalLevel, SummaryNarrative
+from .history import DossierArchive, DossierScope, HistoricalLevel, SummaryNarrative
 from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "DisciplineForm",
     "DisciplineRecord",
     "DossierArchive",
+    "DossierScope",
     "HistoricalLevel",
     "Meeting",
     "MeetingKind",

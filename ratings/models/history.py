@@ -106,6 +106,29 @@ def dossier_path(instance: DossierArchive, filename: str) -> str:
     return f"dossiers/{instance.person_id}/{uuid.uuid4().hex}.pdf"
 
 
+class DossierScope(models.Model):
+    """The part of a person's record a dossier covers: the review sites inside some subtrees
+    (their paths, comma-separated, sorted), or the whole record (empty). A dossier is rendered
+    per scope, so an officer's copy never holds the reports and comments of sites outside
+    their units."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    paths = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "paths"], name="dossier_scope_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.paths or '*'}"
+
+    @property
+    def within(self) -> tuple[str, ...] | None:
+        """The subtree paths, or None for the whole record."""
+        return tuple(self.paths.split(",")) if self.paths else None
+
+
 class DossierArchive(models.Model):
     """A personal dossier (hồ sơ) as handed out: the PDF, the checksum printed in it
     (of the bundled content) and the SHA-256 of the file itself."""
@@ -114,6 +137,10 @@ class DossierArchive(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Empty for copies made before dossiers were scoped: they held the whole record.
+    scope = models.ForeignKey(
+        DossierScope, on_delete=models.PROTECT, null=True, blank=True, related_name="archives"
     )
     years = models.PositiveSmallIntegerField(default=3)
     sha256 = models.CharField(_("content checksum (SHA-256)"), max_length=64)

@@ -597,11 +597,19 @@ def my_results(request: HttpRequest) -> HttpResponse:
 def person_history(request: HttpRequest, pk: int) -> HttpResponse:
     person = unit_selectors.get_person_for_user(request.user, pk)
     own = person.user_id == request.user.pk
-    history = selectors.person_history(person, published_only=own and not request.user.is_superuser)
+    within = selectors.record_scope(request.user, person)
+    history = selectors.person_history(
+        person, published_only=own and not request.user.is_superuser, within=within
+    )
     return render(
         request,
         "ratings/history.html",
-        {"history": history, "person": person, "title": person.full_name},
+        {
+            "history": history,
+            "person": person,
+            "title": person.full_name,
+            "scoped": within is not None,
+        },
     )
 
 

@@ -35,7 +35,7 @@ from orgunits.selectors import AnyUser, has_role_on
 from reviews import selectors as review_selectors
 from reviews.models import ReviewPeriod
 
-from .. import exports, history_import, summary
+from .. import exports, history_import, selectors, summary
 from ..models import DossierArchive, SummaryNarrative
 
 SUMMARY_ROLES = ["run_review", "appraise", "decide", "administer"]
@@ -60,6 +60,24 @@ def can_view_dossier(user: AnyUser, person: Person) -> bool:
         return True
     paths = Membership.objects.filter(person=person).values_list("unit__path", flat=True)
     return any(has_role_on(user, OrgUnit(path=path), DOSSIER_ROLES) for path in paths)
+
+
+def dossier_scope_of(user: AnyUser, person: Person) -> selectors.Within:
+    """The review sites of the person's dossier this user reads (see record_scope)."""
+    return selectors.record_scope(user, person, DOSSIER_ROLES)
+
+
+def _archives_for(user: AnyUser, person: Person) -> list[DossierArchive]:
+    """The person's archived dossiers whose scope the user's covers, newest first."""
+    within = dossier_scope_of(user, person)
+    archives = DossierArchive.objects.filter(person=person).select_related("created_by", "scope")
+    if within is not None:
+        archives = archives.filter(scope__isnull=False)  # older copies hold the whole record
+    return [
+        a
+        for a in archives[:500]
+        if selectors.scope_covers(within, a.scope.within if a.scope else None)
+    ][:50]
 
 
 def can_import_history(user: AnyUser, unit: OrgUnit) -> bool:
@@ -246,13 +264,19 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
         # Rendered and archived by a worker; the job page offers the download.
         from documents import services as document_services
 
+        scope = exports.scope_dossier(person=person, within=dossier_scope_of(request.user, person))
         job = document_services.request_document(
-            kind="dossier", object_id=person.pk, user=request.user
+            kind="scoped_dossier", object_id=scope.pk, user=request.user
         )
         return redirect("documents:job", pk=job.pk)
-    archives = DossierArchive.objects.filter(person=person).select_related("created_by")
     return render(
-        request, "ratings/summary_dossier.html", {"person": person, "archives": archives[:50]}
+        request,
+        "ratings/summary_dossier.html",
+        {
+            "person": person,
+            "archives": _archives_for(request.user, person),
+            "scoped": dossier_scope_of(request.user, person) is not None,
+        },
     )
 
 
@@ -267,6 +291,9 @@ def dossier_download(request: HttpRequest, pk: int) -> FileResponse:
     )
     if not can_view_dossier(request.user, archive.person):
         raise PermissionDenied
+    within = archive.scope.within if archive.scope else None
+    if not selectors.scope_covers(dossier_scope_of(request.user, archive.person), within):
+        raise PermissionDenied  # a copy holding sites outside the user's units
     name = f"ho-so-{slugify(archive.person.code)}-{archive.created_at:%Y%m%d-%H%M}.pdf"
     return FileResponse(
         archive.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"

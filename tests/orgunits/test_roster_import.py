@@ -117,6 +117,7 @@ def problem_places(error: pytest.ExceptionInfo[RosterImportError]) -> set[tuple[
 
 
 def run(data: bytes, target: OrgUnit, name: str = "roster.xlsx", **kwargs):
+    kwargs.setdefault("by", None)  # the operator on the command line, unless a test says
     return import_roster(file_name=name, data=data, target=target, **kwargs)
 
 
@@ -462,7 +463,9 @@ def test_import_roster_rejects_end_date_when_it_is_before_the_start(tree):
     assert problem_places(error) == {(MEMBERSHIPS_SHEET, 2, "Đến ngày")}
 
 
-def test_import_roster_rejects_person_changes_when_the_person_belongs_outside_the_target(tree):
+def test_import_roster_rejects_person_changes_when_the_person_belongs_outside_the_target(
+    tree, org_officer
+):
     stranger = PersonFactory(code="NGOAI", full_name="Đỗ Văn Ngoài")
     MembershipFactory(person=stranger, unit=tree.elsewhere)
     renamed = [["NGOAI", "Tên Đã Sửa"]]
@@ -470,17 +473,55 @@ def test_import_roster_rejects_person_changes_when_the_person_belongs_outside_th
     headers = {PEOPLE_SHEET: ["Mã cán bộ", "Họ và tên"]}
 
     with pytest.raises(RosterImportError) as error:
-        run(workbook(people=renamed, headers=headers), tree.district)
-    # Unchanged, the row is fine, and the person may still join a unit of the target.
-    result = run(
-        workbook(
-            people=same, memberships=[["NGOAI", tree.cell_a.code, "Đảng viên"]], headers=headers
-        ),
-        tree.district,
-    )
+        run(workbook(people=renamed, headers=headers), tree.district, by=org_officer)
+    result = run(workbook(people=same, headers=headers), tree.district, by=org_officer)
 
     assert problem_places(error) == {(PEOPLE_SHEET, 2, "Mã cán bộ")}
-    assert (result.people.unchanged, result.memberships.created) == (1, 1)
+    assert result.people.unchanged == 1
+
+
+def _stranger(tree) -> Person:
+    """A person kept by another province's roster."""
+    stranger = PersonFactory(code="NGOAI", full_name="Đỗ Văn Ngoài")
+    MembershipFactory(person=stranger, unit=tree.elsewhere)
+    return stranger
+
+
+def test_import_roster_rejects_membership_when_the_person_belongs_to_another_units_roster(
+    tree, org_officer
+):
+    stranger = _stranger(tree)
+    memberships = [
+        ["CB001", tree.cell_a.code, "Đảng viên"],
+        ["NGOAI", tree.cell_a.code, "Đảng viên"],
+    ]
+    before = table_counts()
+
+    with pytest.raises(RosterImportError) as error:
+        run(workbook(people=GOOD_PEOPLE, memberships=memberships), tree.district, by=org_officer)
+
+    assert problem_places(error) == {(MEMBERSHIPS_SHEET, 3, "Mã cán bộ")}
+    assert "ngoài phạm vi «Đảng bộ xã Yên Lạc»" in error.value.problems[0].message
+    assert table_counts() == before
+    assert not stranger.memberships.filter(unit=tree.cell_a).exists()
+
+
+def test_import_roster_does_add_membership_when_the_importer_keeps_both_rosters(
+    tree, org_officer, admin_user
+):
+    from orgunits import services
+    from orgunits.roles import Role
+
+    stranger = _stranger(tree)
+    services.grant_role(user=org_officer, unit=tree.elsewhere, role=Role.ORG_OFFICER)
+    to_cell_a = workbook(memberships=[["NGOAI", tree.cell_a.code, "Đảng viên"]])
+    to_cell_b = workbook(memberships=[["NGOAI", tree.cell_b.code, "Đảng viên"]])
+
+    by_officer = run(to_cell_a, tree.district, by=org_officer)
+    by_admin = run(to_cell_b, tree.district, by=admin_user)
+
+    assert (by_officer.memberships.created, by_admin.memberships.created) == (1, 1)
+    assert stranger.memberships.count() == 3
 
 
 def test_import_roster_rejects_file_when_it_is_neither_xlsx_nor_csv(tree):

@@ -80,7 +80,7 @@ class Command(BaseCommand):
             root = create_unit(code=prefix, name="Đơn vị đo thời gian", kind="party_committee")
             for label in ("Lần đầu", "Nhập lại"):
                 started = time.perf_counter()
-                result = import_roster(file_name="bench.xlsx", data=data, target=root)
+                result = import_roster(file_name="bench.xlsx", data=data, target=root, by=None)
                 elapsed = time.perf_counter() - started
                 counts = ", ".join(
                     f"{name} {c.created} mới / {c.updated} sửa / {c.unchanged} giữ nguyên"

@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 file_name=path.name,
                 data=path.read_bytes(),
                 target=target,
+                by=None,  # the server's operator
                 dry_run=options["dry_run"],
             )
         except RosterImportError as error:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from ...models import Membership, OrgUnit, PartyStatus, Person
+from ...selectors import units_with_role
 from ...text import given_name
 from .reading import _Cells, _Problems, _Sheet
 from .tables import (
@@ -146,9 +148,29 @@ class _Plan:
     units_by_code: dict[str, OrgUnit]  # existing units the file refers to, and the target
     people_by_code: dict[str, Person]
     memberships_by_key: dict[tuple[str, str, str], Membership] = field(default_factory=dict)
+    # Who imports: None for the command line, run by the server's operator.
+    by: AbstractBaseUser | None = None
 
     def inside(self, unit: OrgUnit) -> bool:
         return unit.path.startswith(self.target.path)
+
+    def owned_elsewhere(self, person_ids: list[int]) -> set[int]:
+        """The people among `person_ids` whose record belongs to another unit: every one of
+        their memberships lies outside the target and outside the importer's own roster scope
+        (an officer of both units consents for both; an administrator for all). People with
+        no membership belong to no one yet."""
+        if not person_ids or self.by is None or self.by.is_superuser:
+            return set()
+        reachable = Q(unit__path__startswith=self.target.path) | Q(
+            unit__in=units_with_role(self.by, ROSTER_ROLES)
+        )
+        return set(
+            Membership.objects.filter(person_id__in=person_ids)
+            .values("person_id")
+            .annotate(reachable=Count("id", filter=reachable))
+            .filter(reachable=0)
+            .values_list("person_id", flat=True)
+        )
 
 
 def _sheet_for(sheets: list[_Sheet], table: Table) -> _Sheet:
@@ -190,7 +212,13 @@ def _units_in_order(units: list[_UnitRow]) -> list[_UnitRow]:
     return sorted(units, key=lambda u: (depth(u.code), u.row))
 
 
-def _check(sheets: list[_Sheet], target: OrgUnit, problems: _Problems) -> _Plan:
+# The roles that maintain a unit's roster (orgunits.permissions.can_import_roster).
+ROSTER_ROLES = ["appraise", "administer"]
+
+
+def _check(
+    sheets: list[_Sheet], target: OrgUnit, problems: _Problems, by: AbstractBaseUser | None
+) -> _Plan:
     """Parse every row and check it against the file and the database; collect problems."""
     unit_sheet, people_sheet, membership_sheet = (_sheet_for(sheets, t) for t in TABLES)
     units = _parse_units(unit_sheet, problems)
@@ -204,7 +232,7 @@ def _check(sheets: list[_Sheet], target: OrgUnit, problems: _Problems) -> _Plan:
     units_by_code[target.code] = target
     person_codes = {p.code for p in people} | {m.person_code for m in memberships}
     people_by_code = {p.code: p for p in Person.objects.filter(code__in=person_codes)}
-    plan = _Plan(target, units, people, memberships, units_by_code, people_by_code)
+    plan = _Plan(target, units, people, memberships, units_by_code, people_by_code, by=by)
 
     _check_units(plan, unit_sheet, problems)
     _check_people(plan, people_sheet, problems)
@@ -286,31 +314,41 @@ def _check_people(plan: _Plan, sheet: _Sheet, problems: _Problems) -> None:
             problems.add(sheet, row.row, column, "Có ngày vào Đảng nhưng không phải đảng viên.")
         if existing is not None and _changed_fields(existing, values):
             changed[existing.pk] = row
-    if not changed:
-        return
     # A person whose every membership lies outside the target belongs to someone else's roster.
-    outside = (
-        Membership.objects.filter(person_id__in=list(changed))
-        .values("person_id")
-        .annotate(inside=Count("id", filter=Q(unit__path__startswith=plan.target.path)))
-        .filter(inside=0)
-        .values_list("person_id", flat=True)
-    )
-    for person_id in outside:
+    for person_id in plan.owned_elsewhere(list(changed)):
         row = changed[person_id]
         problems.add(
             sheet,
             row.row,
             "code",
             f"Cán bộ «{row.code}» sinh hoạt, công tác ở ngoài phạm vi «{plan.target.name}»; không "
-            "thể sửa thông tin của người này (vẫn có thể thêm sinh hoạt - công tác cho họ).",
+            "thể sửa thông tin của người này.",
         )
 
 
 def _check_memberships(plan: _Plan, sheet: _Sheet, problems: _Problems) -> None:
     file_people = {p.code for p in plan.people}
     file_units = {u.code for u in plan.units}
+    elsewhere = plan.owned_elsewhere(
+        [
+            plan.people_by_code[m.person_code].pk
+            for m in plan.memberships
+            if m.person_code in plan.people_by_code
+        ]
+    )
     for row in plan.memberships:
+        person = plan.people_by_code.get(row.person_code)
+        if person is not None and person.pk in elsewhere:
+            # Adding a membership would bring the person's whole record into this scope.
+            problems.add(
+                sheet,
+                row.row,
+                "person_code",
+                f"Cán bộ «{row.person_code}» sinh hoạt, công tác ở ngoài phạm vi "
+                f"«{plan.target.name}»; không thể thêm sinh hoạt - công tác cho người này. Đề "
+                "nghị đơn vị đang quản lý người này (hoặc quản trị viên) nhập thay.",
+            )
+            continue
         if row.person_code not in file_people and row.person_code not in plan.people_by_code:
             problems.add(
                 sheet,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import pghistory
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -144,9 +145,16 @@ def _write_memberships(plan: _Plan, counts: TableCounts) -> None:
 
 
 def import_roster(
-    *, file_name: str, data: bytes | BinaryIO, target: OrgUnit, dry_run: bool = False
+    *,
+    file_name: str,
+    data: bytes | BinaryIO,
+    target: OrgUnit,
+    by: AbstractBaseUser | None,
+    dry_run: bool = False,
 ) -> RosterImportResult:
-    """Check a roster file and upsert it under `target`: all or nothing, RosterImportError."""
+    """Check a roster file and upsert it under `target`: all or nothing, RosterImportError.
+    `by` is the importing user (None: the operator on the command line), whose roles decide
+    whether a row may reach a person another unit keeps."""
     raw = data if isinstance(data, bytes) else data.read()
     problems = _Problems()
     sheets = _read_file(file_name, raw, problems)
@@ -159,7 +167,7 @@ def import_roster(
             root_path = target.path[: OrgUnit.steplen]
             OrgUnit.objects.select_for_update().filter(path=root_path).first()
             target = OrgUnit.objects.get(pk=target.pk)
-            plan = _check(sheets, target, problems)
+            plan = _check(sheets, target, problems, by)
             if problems:
                 raise RosterImportError(problems.sorted())
             _write_units(plan, result.units, problems)
