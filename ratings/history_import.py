@@ -28,6 +28,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from documents.cells import append_row
+from documents.sheet_limits import SpreadsheetRefused, check_upload, vn_count
 from orgunits.exceptions import RowProblem
 from orgunits.models import Membership, OrgUnit, Person
 from orgunits.text import label_key as _key
@@ -38,6 +39,8 @@ from .models import HistoricalLevel
 from .summary import LEADER_CLASSES, LEVELS, PARTY_KINDS
 
 MAX_ROWS = 500_000
+# Rows the file may hold at all, empty ones included (the header and some blank lines).
+MAX_SCANNED_ROWS = MAX_ROWS + 1_000
 BATCH_SIZE = 5000
 SHEET = "Kết quả xếp loại"
 FIRST_YEAR = 1990
@@ -202,7 +205,18 @@ def _read_table(rows: list[list[Any]], problems: _Problems) -> list[_Row]:
     return found
 
 
+_TOO_MANY_ROWS = (
+    f"Tệp có quá {vn_count(MAX_SCANNED_ROWS)} dòng (kể cả dòng trống); hãy xoá các dòng "
+    "trống thừa hoặc chia nhỏ tệp."
+)
+
+
 def _read_file(file_name: str, data: bytes, problems: _Problems) -> list[_Row]:
+    try:
+        check_upload(file_name, data, max_rows=MAX_SCANNED_ROWS)
+    except SpreadsheetRefused as refused:
+        problems.add(0, None, str(refused))
+        return []
     suffix = PurePath(file_name).suffix.lower()
     if suffix == ".csv":
         try:
@@ -226,7 +240,12 @@ def _read_file(file_name: str, data: bytes, problems: _Problems) -> list[_Row]:
         )
         problems.sheet = sheet.title
         sheet.reset_dimensions()
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            if len(rows) >= MAX_SCANNED_ROWS:  # empty rows count: walking them costs as much
+                problems.add(len(rows) + 1, None, _TOO_MANY_ROWS)
+                return []
+            rows.append(list(row))
     except Exception:  # a corrupt sheet part surfaces only while iterating
         problems.add(0, None, "Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx.")
         return []

@@ -531,6 +531,38 @@ def test_import_roster_rejects_file_when_it_is_neither_xlsx_nor_csv(tree):
         run(b"not a zip", tree.district, name="roster.xlsx")
 
 
+def _no_parsing(*args, **kwargs):
+    raise AssertionError("the file reached openpyxl")
+
+
+def test_import_roster_rejects_a_bomb_of_empty_rows_before_parsing(tree, monkeypatch):
+    from tests.spreadsheet_bombs import empty_rows_bomb
+
+    bomb = empty_rows_bomb(200_000)
+    monkeypatch.setattr(openpyxl, "load_workbook", _no_parsing)
+    started = time.perf_counter()
+
+    with pytest.raises(RosterImportError) as error:
+        run(bomb, tree.district)
+
+    assert time.perf_counter() - started < 2  # generous: the pre-check takes ~0,2 s
+    (problem,) = error.value.problems
+    assert "kể cả dòng trống" in problem.message and problem.row == 0
+
+
+def test_import_roster_rejects_rows_past_the_hard_count_while_reading(tree, monkeypatch):
+    from orgunits.services.roster import reading
+    from tests.spreadsheet_bombs import empty_rows_bomb
+
+    monkeypatch.setattr(reading, "check_upload", lambda *args, **kwargs: None)
+    monkeypatch.setattr(reading, "MAX_SCANNED_ROWS", 100)
+
+    with pytest.raises(RosterImportError) as error:
+        run(empty_rows_bomb(500), tree.district)
+
+    assert problem_places(error) == {(PEOPLE_SHEET, 101, "")}
+
+
 def test_import_roster_does_import_2000_people_with_their_memberships_and_60_units(tree):
     from orgunits.management.commands.bench_roster_import import build_workbook
 

@@ -208,3 +208,34 @@ def test_imported_unit_must_be_inside_the_target(people, tree):
     with pytest.raises(HistoryImportError) as caught:
         import_historical_levels(file_name="x.xlsx", data=_xlsx(rows), target=tree.province)
     assert "nằm ngoài" in caught.value.problems[0].message
+
+
+def _no_parsing(*args, **kwargs):
+    raise AssertionError("the file reached openpyxl")
+
+
+def test_import_rejects_a_bomb_of_empty_rows_before_parsing(tree, monkeypatch):
+    from tests.spreadsheet_bombs import empty_rows_bomb
+
+    bomb = empty_rows_bomb(600_000, title="Kết quả xếp loại")
+    monkeypatch.setattr(openpyxl, "load_workbook", _no_parsing)
+
+    with pytest.raises(HistoryImportError) as caught:
+        import_historical_levels(file_name="x.xlsx", data=bomb, target=tree.district)
+
+    assert "kể cả dòng trống" in caught.value.problems[0].message
+
+
+def test_import_rejects_rows_past_the_hard_count_while_reading(tree, monkeypatch):
+    from ratings import history_import
+    from tests.spreadsheet_bombs import empty_rows_bomb
+
+    monkeypatch.setattr(history_import, "check_upload", lambda *args, **kwargs: None)
+    monkeypatch.setattr(history_import, "MAX_SCANNED_ROWS", 100)
+
+    with pytest.raises(HistoryImportError) as caught:
+        import_historical_levels(
+            file_name="x.xlsx", data=empty_rows_bomb(500, title="Kết quả xếp loại")
+        )
+
+    assert caught.value.problems[0].row == 101

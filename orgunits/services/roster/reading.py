@@ -15,10 +15,12 @@ import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from documents.sheet_limits import SpreadsheetRefused, check_upload, vn_count
+
 from ...exceptions import RowProblem
 from ...text import label_key as _key
 from ...text import nfc
-from .tables import DATE_HINT, GUIDE_SHEET, MAX_ROWS, TABLES, Table
+from .tables import DATE_HINT, GUIDE_SHEET, MAX_ROWS, MAX_SCANNED_ROWS, TABLES, Table
 
 # --- Reading the file -------------------------------------------------------------------
 
@@ -105,6 +107,15 @@ def _read_rows(
         if column.required and column.key not in sheet.present:
             problems.add(sheet, 1, column.key, f"Thiếu cột bắt buộc «{column.header}».")
     for number, values in enumerate(rows, start=2):
+        if number > MAX_SCANNED_ROWS:  # empty rows count: walking them costs as much
+            problems.add(
+                sheet,
+                number,
+                None,
+                f"Trang có quá {vn_count(MAX_SCANNED_ROWS)} dòng (kể cả dòng trống); hãy xoá "
+                "các dòng trống thừa hoặc chia nhỏ tệp.",
+            )
+            break
         cells = {
             key: _clean(values[index])
             for index, key in positions.items()
@@ -183,6 +194,11 @@ def _read_csv(data: bytes, problems: _Problems) -> list[_Sheet]:
 
 
 def _read_file(file_name: str, data: bytes, problems: _Problems) -> list[_Sheet]:
+    try:
+        check_upload(file_name, data, max_rows=MAX_SCANNED_ROWS)
+    except SpreadsheetRefused as refused:
+        problems.file(str(refused))
+        return []
     suffix = PurePath(file_name).suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(data, problems)

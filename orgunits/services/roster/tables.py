@@ -12,6 +12,8 @@ from ...text import label_key as _key
 
 # A roster of a whole province is a few tens of thousands of rows; more is a wrong file.
 MAX_ROWS = 50_000
+# Rows a sheet may hold at all, empty ones included (the header and some blank lines).
+MAX_SCANNED_ROWS = MAX_ROWS + 1_000
 DATE_HINT = "dd/mm/yyyy, ví dụ 25/03/1980"
 GUIDE_SHEET = "Hướng dẫn"
 
