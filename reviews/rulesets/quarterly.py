@@ -68,7 +68,7 @@ def describe_quarterly(
     if rule is None:
         return title, [("Đánh giá hằng quý", "Không áp dụng", None)]
     classes = ", ".join(ruleset.subject_classes[c].name for c in rule.subject_classes)
-    quarters = ", ".join(f"quý {q}" for q in rule.quarters)
+    quarters = "quý " + ", ".join(("I", "II", "III")[q - 1] for q in rule.quarters)
     return title, [
         ("Đối tượng", classes, note("quarterly.subject_classes")),
         ("Các quý đánh giá", f"{quarters}; quý IV gộp vào đánh giá cuối năm", None),

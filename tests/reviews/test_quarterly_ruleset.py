@@ -102,5 +102,6 @@ def test_describe_does_show_the_quarterly_rules_or_that_they_do_not_apply():
 
     assert central[0][:2] == ("Đối tượng", "Cán bộ thuộc diện Trung ương quản lý")
     assert central[0][2].startswith("[C]")
+    assert ("Các quý đánh giá", "quý I, II, III; quý IV gộp vào đánh giá cuối năm", None) in central
     assert ("Thời hạn báo cáo", "Trước ngày 15 tháng cuối mỗi quý", None) in central
     assert older == [("Đánh giá hằng quý", "Không áp dụng", None)]
