@@ -21,6 +21,9 @@
   let version = parseInt(form.dataset.version, 10);
   let dirty = new Set(); // field names changed since the last successful save
   let saving = null;
+  // A save asked for while another is in flight runs again right after it, so a click on
+  // "save" never leaves what was typed meanwhile waiting for the next interval.
+  let saveAgain = false;
   let conflict = null; // server state while a conflict is being resolved
 
   function fieldNames() {
@@ -159,7 +162,10 @@
 
   function save() {
     if (conflict || !dirty.size) return Promise.resolve();
-    if (saving) return saving;
+    if (saving) {
+      saveAgain = true;
+      return saving;
+    }
     const sending = new Set(dirty);
     const snapshot = {};
     sending.forEach(function (n) { snapshot[n] = readField(n); });
@@ -192,6 +198,10 @@
       setStatus(text.textOffline, "error");
     }).finally(function () {
       saving = null;
+      if (saveAgain) {
+        saveAgain = false;
+        save();
+      }
     });
     return saving;
   }

@@ -61,7 +61,7 @@ def test_official_writes_2b_report_colleague_comments_secretary_sees_progress(
         page.get_by_test_id(f"text-{section.key}").fill(f"Nội dung mục {section.title}.")
     for criterion in criteria:
         page.get_by_test_id(f"score-{criterion.code}").fill(str(float(criterion.max_points) * 0.85))
-    expect(page.get_by_test_id("score-total")).to_have_text("85")
+    expect(page.get_by_test_id("score-total")).to_have_text("85,00")
     expect(page.get_by_test_id("score-band")).to_have_text("Hoàn thành tốt nhiệm vụ")
     page.get_by_test_id("checklist-all-none").click()
     page.get_by_test_id("answer-1").fill("Đã chỉ đạo hoàn thành chuyển đổi số trong quý IV.")
