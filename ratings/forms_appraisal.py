@@ -120,3 +120,73 @@ class RemediationForm(forms.Form):
 
 class RemediationStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=RemediationStatus.choices)
+
+
+def _share_field(label) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        localize=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
+    )
+
+
+TARGETS_CHOICES = [
+    ("", _("Not entered")),
+    ("yes", _("Met")),
+    ("no", _("Not met")),
+]
+
+
+class AppraisalFactsForm(forms.Form):
+    """The facts of QĐ 366 Art. 11 the system cannot know; an empty share is "not known"."""
+
+    tasks_completed_pct = _share_field(_("Tasks completed (%)"))
+    tasks_on_time_pct = _share_field(_("Tasks completed on time (%)"))
+    tasks_exceeded_pct = _share_field(_("Tasks exceeding the target (%)"))
+    tasks_behind_pct = _share_field(_("Tasks behind schedule (%)"))
+    unit_tasks_completed_pct = _share_field(_("Tasks of the unit led completed (%)"))
+    socio_economic_targets = forms.ChoiceField(
+        label=_("The 5 basic socio-economic targets"), choices=TARGETS_CHOICES, required=False
+    )
+    degradation_found = forms.BooleanField(label=_("Degradation found"), required=False)
+    cadre_work_wrongdoing = forms.BooleanField(
+        label=_("Wrongdoing in cadre work concluded"), required=False
+    )
+    disunity = forms.BooleanField(label=_("Internal disunity concluded"), required=False)
+    position_seeking = forms.BooleanField(label=_("Buying posts or power"), required=False)
+    prohibited_conduct = forms.BooleanField(
+        label=_("Breach of what party members must not do, or of setting an example"),
+        required=False,
+    )
+    low_confidence_pct = _share_field(_("Low-confidence votes (%), if not voted in the system"))
+    low_confidence_source = forms.CharField(
+        label=_("Source of the confidence vote"), max_length=300, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason and source of the facts"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @classmethod
+    def initial_from(cls, facts) -> dict:
+        if facts is None:
+            return {}
+        initial = {name: getattr(facts, name) for name in cls.base_fields if hasattr(facts, name)}
+        met = facts.socio_economic_targets_met
+        initial["socio_economic_targets"] = "" if met is None else ("yes" if met else "no")
+        return initial
+
+    def facts(self) -> dict:
+        """The cleaned data as the service's facts mapping."""
+        data = dict(self.cleaned_data)
+        targets = data.pop("socio_economic_targets", "")
+        data.pop("reason", None)
+        data.pop("low_confidence_source", None)
+        data["socio_economic_targets_met"] = {"yes": True, "no": False}.get(targets)
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, ballots, meetings, reports
+from .views import appraisal, ballots, facts, meetings, reports
 
 app_name = "ratings"
 
@@ -42,6 +42,7 @@ urlpatterns = [
         name="appraisal_run",
     ),
     path("periods/<int:pk>/units/<int:unit_pk>/decide/", appraisal.decide, name="decide"),
+    path("subjects/<int:pk>/appraisal-facts/", facts.subject_facts, name="subject_facts"),
     path("ratings/<int:pk>/", appraisal.rating_file, name="rating_file"),
     path("ratings/<int:pk>/level/", appraisal.rating_change_level, name="rating_change_level"),
     path("ratings/<int:pk>/discipline/", appraisal.rating_discipline, name="rating_discipline"),

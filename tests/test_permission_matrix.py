@@ -167,6 +167,9 @@ MATRIX = {
         "rating", "404 403 302 403 302 404", "POST", {"level": "HT", "reason": "Lý do"}
     ),
     "ratings:rating_discipline": row("rating", "404 403 302 403 302 404", "POST"),
+    "ratings:subject_facts": row(
+        "subject", "403 403 302 403 302 404", "POST", {"reason": "Báo cáo tổng kết"}
+    ),
     "ratings:rating_remediation": row(
         "rating", "404 302 302 403 302 404", "POST", {"text": "Khắc phục", "due_on": "2027-06-30"}
     ),

@@ -42,6 +42,7 @@ from ..forms_appraisal import (
 from ..models import CandidateResult, DecisionStatus, Rating, RatingStatus, RoundKind
 from ..services import appraisal as appraisal_services
 from ..services import decisions as decisions_services
+from .facts_panel import facts_context
 
 LEVELS = ["HTXS", "HTT", "HT", "KHT"]
 
@@ -176,6 +177,7 @@ def appraisal_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "can_decide": can_decide,
         "decide_form": DecideForm() if can_decide else None,
         "here": request.get_full_path(),
+        **facts_context(request, subjects, can_appraise),
     }
     return render(request, "ratings/appraisal_page.html", context)
 
