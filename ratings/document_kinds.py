@@ -25,7 +25,8 @@ from .documents import (
     render_meeting_minutes_pdf,
 )
 from .export_kinds import summary_file_name
-from .models import BallotRound, Decision, Meeting, SummaryNarrative
+from .models import BallotRound, Decision, Meeting, Rerating, SummaryNarrative
+from .rerating_documents import render_rerating_pdf, rerating_context
 
 
 def _fingerprint(template: str, context: dict[str, Any]) -> str:
@@ -51,6 +52,15 @@ def _round_access(user: Any, round_id: int) -> bool:
 
 def _decision_access(user: Any, decision_id: int) -> bool:
     return selectors.decisions_visible_to(user).filter(pk=decision_id).exists()
+
+
+def _rerating_access(user: Any, rerating_id: int) -> bool:
+    decision_id = (
+        Rerating.objects.filter(pk=rerating_id)
+        .values_list("rating__decision_id", flat=True)
+        .first()
+    )
+    return decision_id is not None and _decision_access(user, decision_id)
 
 
 def _summary_of(narrative_id: int):
@@ -186,6 +196,19 @@ KINDS: dict[str, dict[str, Callable]] = {
         "filename": lambda pk: f"quyet-dinh-{pk}.pdf",
         "can_access": _decision_access,
         "source_url": lambda pk: reverse("ratings:decision_detail", args=[pk]),
+    },
+    # Mẫu 03: the decision that cancels one decided level and sets the new one (QĐ 366 Art. 15(3)).
+    "rerating_decision": {
+        "render": lambda pk: render_rerating_pdf(Rerating.objects.get(pk=pk)),
+        "source_fingerprint": lambda pk: _fingerprint(
+            "documents/rerating_decision.html", rerating_context(Rerating.objects.get(pk=pk))
+        ),
+        "filename": lambda pk: f"quyet-dinh-xep-loai-lai-{pk}.pdf",
+        "can_access": _rerating_access,
+        "source_url": lambda pk: reverse(
+            "ratings:rating_file",
+            args=[Rerating.objects.values_list("rating_id", flat=True).get(pk=pk)],
+        ),
     },
 }
 

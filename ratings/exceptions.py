@@ -135,3 +135,15 @@ class ChecksNotMet(RatingError):
 
 class TextTooLong(RatingError):
     """A text over its limit in orgunits.limits.TEXT_LIMITS."""
+
+
+class ReratingNotProvided(RatingError):
+    """The period's rule set redoes a wrong rating by re-opening, not by a re-rating decision."""
+
+
+class NotDecidedYet(RatingError):
+    pass
+
+
+class SameLevel(RatingError):
+    pass

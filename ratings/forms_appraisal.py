@@ -190,3 +190,18 @@ class AppraisalFactsForm(forms.Form):
         data.pop("low_confidence_source", None)
         data["socio_economic_targets_met"] = {"yes": True, "no": False}.get(targets)
         return data
+
+
+class RerateForm(forms.Form):
+    level = forms.ChoiceField(label=_("New level"), choices=LEVEL_CHOICES)
+    number = forms.CharField(label=_("Decision number"), max_length=64, required=False)
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why the decided level was wrong"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_on"].initial = timezone.localdate()

@@ -100,3 +100,14 @@ def can_view_history(user: AnyUser, unit) -> bool:
 def can_plan_remediation(user: AnyUser, unit) -> bool:
     """The unit's secretary and the appraising officers keep the remediation plans."""
     return has_role_on(user, unit, ["run_review", "appraise"])
+
+
+def can_rerate(user: AnyUser, rating) -> bool:
+    """The competent level that decided a rating cancels and redoes it (QĐ 366 Art. 15(3))."""
+    from .models import RatingStatus
+
+    return (
+        rating.status in (RatingStatus.DECIDED, RatingStatus.PUBLISHED)
+        and rating.decision_id is not None
+        and has_role_on(user, rating.decision.unit, ["decide"])
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, ballots, facts, meetings, reports
+from .views import appraisal, ballots, facts, meetings, reports, rerating
 
 app_name = "ratings"
 
@@ -45,6 +45,7 @@ urlpatterns = [
     path("subjects/<int:pk>/appraisal-facts/", facts.subject_facts, name="subject_facts"),
     path("ratings/<int:pk>/", appraisal.rating_file, name="rating_file"),
     path("ratings/<int:pk>/level/", appraisal.rating_change_level, name="rating_change_level"),
+    path("ratings/<int:pk>/rerate/", rerating.rating_rerate, name="rating_rerate"),
     path("ratings/<int:pk>/discipline/", appraisal.rating_discipline, name="rating_discipline"),
     path("ratings/<int:pk>/remediation/", appraisal.rating_remediation, name="rating_remediation"),
     path("remediation/<int:pk>/status/", appraisal.remediation_status, name="remediation_status"),

@@ -167,6 +167,9 @@ MATRIX = {
         "rating", "404 403 302 403 302 404", "POST", {"level": "HT", "reason": "Lý do"}
     ),
     "ratings:rating_discipline": row("rating", "404 403 302 403 302 404", "POST"),
+    # Approvers are first sent to enter their second factor (302); the rating in the matrix is
+    # not decided, so nobody else may re-rate it.
+    "ratings:rating_rerate": row("rating", "404 403 403 302 302 404", "POST"),
     "ratings:subject_facts": row(
         "subject", "403 403 302 403 302 404", "POST", {"reason": "Báo cáo tổng kết"}
     ),

@@ -25,6 +25,7 @@ from .ballots import (
 from .facts import AppraisalFacts
 from .history import DossierArchive, DossierScope, HistoricalLevel, SummaryNarrative
 from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
+from .rerating import Rerating
 
 __all__ = [
     "AgendaItem",
@@ -49,6 +50,7 @@ __all__ = [
     "QuotaException",
     "Rating",
     "RatingStatus",
+    "Rerating",
     "RoundKind",
     "RoundMode",
     "RoundStatus",

@@ -164,17 +164,14 @@ def _task_conditions(
             ),
         ),
     )
+    unverified: list[str] = []
     for level, parts in groups:
         parts = tuple(p for p in parts if p[1] is not None)
         if not parts or rank(start) > rank(level):
             continue
         values = {name: getattr(facts, name) if facts else None for name, *_rest in parts}
         if any(v is None for v in values.values()):
-            yield Check(
-                f"art11_{level.lower()}",
-                False,
-                f"Chưa xác minh được điều kiện mức {level} về thực hiện nhiệm vụ: {MISSING_FACTS}.",
-            )
+            unverified.append(level)
             continue
         failed = [
             f"{_pct(values[name])} {what} (cần {'ít nhất' if op == '≥' else 'không quá'} "
@@ -192,6 +189,13 @@ def _task_conditions(
         elif level == start:
             shown = "; ".join(f"{_pct(values[name])} {what}" for name, _l, _o, what in parts)
             yield Check(f"art11_{level.lower()}", True, f"Đủ điều kiện mức {level}: {shown}.")
+    if unverified:
+        yield Check(
+            "art11_unverified",
+            False,
+            "Chưa xác minh được điều kiện về thực hiện nhiệm vụ của mức "
+            f"{', '.join(unverified)}: {MISSING_FACTS}.",
+        )
 
 
 def _led_units_htxs(c: LevelConditions, ctx: Context, subject: Subject) -> Iterable[Check]:

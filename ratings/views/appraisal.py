@@ -42,7 +42,7 @@ from ..forms_appraisal import (
 from ..models import CandidateResult, DecisionStatus, Rating, RatingStatus, RoundKind
 from ..services import appraisal as appraisal_services
 from ..services import decisions as decisions_services
-from .facts_panel import facts_context
+from .panels import facts_context, rerating_panel
 
 LEVELS = ["HTXS", "HTT", "HT", "KHT"]
 
@@ -282,6 +282,7 @@ def rating_file(request: HttpRequest, pk: int) -> HttpResponse:
         if can_appraise and rating.status == RatingStatus.APPRAISED
         else None,
         "remediation_items": remediation_services.plan_of(subject),
+        **rerating_panel(request.user, rating),
         "can_plan_remediation": permissions.can_plan_remediation(request.user, subject.unit),
         "remediation_form": RemediationForm(),
         "remediation_status_form": RemediationStatusForm(),
@@ -331,7 +332,7 @@ def rating_discipline(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _(
                 "It counts in the period in which it was decided; decided ratings are not "
-                "re-opened. A rating found wrong is cancelled by the superior level and re-rated "
+                "re-opened. A rating found wrong is cancelled by the competent level and re-rated "
                 "with a Mẫu 03 decision."
             ),
         )

@@ -113,6 +113,7 @@ def read_discipline(root: TableReader) -> DisciplineRule:
         self_detected_remedied_exempt=table.boolean(
             "self_detected_remedied_exempt", default=legacy.self_detected_remedied_exempt
         ),
+        rerate_by_decision=table.boolean("rerate_by_decision", default=legacy.rerate_by_decision),
     )
     if rule.reopen_decided and rule.counts_in != "violation_year":
         raise table.error(
@@ -211,7 +212,12 @@ def describe_conditions(
     else:
         timing = (
             "kỷ luật được tính ở thời điểm đánh giá hiện tại (năm có quyết định kỷ luật), không "
-            "mở lại kết quả năm trước; kết quả sai được hủy và đánh giá lại bằng quyết định riêng"
+            "mở lại kết quả năm trước"
+        )
+    if d.rerate_by_decision:
+        timing += (
+            "; kết quả đánh giá, xếp loại không đúng được hủy và đánh giá, xếp loại lại bằng "
+            "quyết định của cấp có thẩm quyền"
         )
     if d.self_detected_remedied_exempt:
         timing += "; vi phạm tự phát hiện và đã khắc phục hậu quả không bị tính"

@@ -162,6 +162,9 @@ class DisciplineRule:
     counts_in: str = "violation_year"
     reopen_decided: bool = True
     self_detected_remedied_exempt: bool = True
+    # A decided rating found wrong is cancelled and redone by a decision (QĐ 366 Art. 15(3),
+    # Mẫu 03) rather than by re-opening the year.
+    rerate_by_decision: bool = False
 
 
 @dataclass(frozen=True)

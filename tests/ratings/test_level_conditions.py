@@ -151,9 +151,12 @@ def test_appraise_does_flag_htxs_not_verified_when_facts_missing_art11(
 
     r = rating(period, tree.cell_a, plain)
     assert r.proposed_level == HTXS
-    (check,) = [c for c in r.checks if c["code"] == "art11_htxs"]
-    assert (check["ok"], check["cap"]) == (False, "")
-    assert "cơ quan tổ chức cần nhập số liệu thẩm định" in check["message"]
+    (check,) = [c for c in r.checks if c["code"].startswith("art11_")]
+    assert (check["code"], check["ok"], check["cap"]) == ("art11_unverified", False, "")
+    assert check["message"] == (
+        "Chưa xác minh được điều kiện về thực hiện nhiệm vụ của mức HTXS, HTT, HT: cơ quan tổ "
+        "chức cần nhập số liệu thẩm định."
+    )
 
 
 def test_appraise_does_keep_leader_from_htxs_when_a_unit_they_head_falls_short_art11(

@@ -1,12 +1,15 @@
-"""The appraisal page's facts panel (QĐ 366 Art. 11): which subjects have facts, and the form
-of the one being edited."""
+"""Panels of the appraisal page and the rating file: the appraisal facts (QĐ 366 Art. 11) and
+the re-rating decisions (Art. 15(3)). No view imports here, so the views can include them."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from ..forms_appraisal import AppraisalFactsForm
-from ..models import AppraisalFacts
+from reviews import selectors as review_selectors
+
+from .. import permissions
+from ..forms_appraisal import AppraisalFactsForm, RerateForm
+from ..models import AppraisalFacts, Rating
 
 
 def facts_context(request: HttpRequest, subjects: list, can_appraise: bool) -> dict:
@@ -31,4 +34,17 @@ def facts_context(request: HttpRequest, subjects: list, can_appraise: bool) -> d
         "facts_subject": picked,
         "facts_record": by_subject.get(picked.pk) if picked else None,
         "facts_form": form,
+    }
+
+
+def rerating_panel(user, rating: Rating) -> dict:
+    """The rating file's re-rating decisions, and the form where the rule set provides them."""
+    subject = rating.subject
+    provided = review_selectors.ruleset_for_unit(
+        subject.period, subject.unit
+    ).discipline.rerate_by_decision
+    allowed = provided and permissions.can_rerate(user, rating)
+    return {
+        "reratings": list(rating.reratings.select_related("issuer").order_by("decided_on", "pk")),
+        "rerate_form": RerateForm() if allowed else None,
     }
