@@ -102,7 +102,9 @@ def kht_reasons(rating: Rating) -> list[str]:
     reasons = [
         str(c.get("message", "")).strip()
         for c in rating.checks or []
-        if isinstance(c, dict) and c.get("ok") is False and c.get("message")
+        # A failed check without a cap (e.g. a condition not verified for lack of facts)
+        # lowered nothing, so it is no reason for the level.
+        if isinstance(c, dict) and c.get("ok") is False and c.get("message") and c.get("cap")
     ]
     if rating.change_reason.strip():
         reasons.append(rating.change_reason.strip())

@@ -672,3 +672,18 @@ def test_discipline_forms_of_the_rule_sets_match_the_model():
     from reviews.rulesets.conditions import DISCIPLINE_FORMS
 
     assert list(DISCIPLINE_FORMS) == list(DisciplineForm.values)
+
+
+def test_kht_reasons_does_leave_out_conditions_not_verified():
+    """A condition shown as not verified lowered nothing: it is no reason for a KHT."""
+    from ratings.models import Rating
+    from ratings.summary import kht_reasons
+
+    trigger = "Không hoàn thành nhiệm vụ: mất đoàn kết nội bộ."
+    r = Rating(
+        checks=[
+            {"code": "art11_unverified", "ok": False, "message": "Chưa xác minh …", "cap": ""},
+            {"code": "art11_disunity", "ok": False, "message": trigger, "cap": KHT},
+        ]
+    )
+    assert kht_reasons(r) == [trigger]
