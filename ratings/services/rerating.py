@@ -22,7 +22,7 @@ from ..exceptions import (
 )
 from ..models import Rating, RatingStatus, Rerating
 from .checks import HTXS
-from .decisions import group_status
+from .decisions import deciding_body, group_status
 
 
 @transaction.atomic
@@ -35,9 +35,9 @@ def rerate(
     decided_on: dt.date,
     number: str = "",
 ) -> Rerating:
-    """Cancel a decided level and set the new one by a re-rating decision issued by the unit
-    that decided it; the rating keeps its status, the change is audited with the reason, and
-    the HTXS cap of its group still holds."""
+    """Cancel a decided level and set the new one by a re-rating decision issued by the user's
+    competent body over the deciding unit; the rating keeps its status, the change is audited
+    with the reason, and the HTXS cap of its group still holds."""
     rating = (
         Rating.objects.select_for_update(of=("self",))
         .select_related("subject__period", "subject__unit", "subject__quota_group", "decision")
@@ -68,7 +68,7 @@ def rerate(
             )
     record = Rerating.objects.create(
         rating=rating,
-        issuer=rating.decision.unit,
+        issuer=deciding_body(user, rating.decision.unit),
         old_level=rating.level,
         new_level=level,
         reason=reason,

@@ -53,7 +53,8 @@ def test_rerate_does_replace_the_level_and_record_old_and_new_art15(
 
     r.refresh_from_db()
     assert (r.level, r.status) == (HT, RatingStatus.DECIDED)
-    assert (record.old_level, record.new_level, record.issuer) == (HTT, HT, tree.district)
+    # The authority decides from the province: its body issues the re-rating decision.
+    assert (record.old_level, record.new_level, record.issuer) == (HTT, HT, tree.province)
     assert audit(type(r), r.pk)[-1][2] == f"Đánh giá, xếp loại lại: HTT → HT. {REASON}"
 
 
@@ -146,7 +147,8 @@ def test_render_rerating_pdf_does_name_issuer_subject_old_and_new_level(
     name = member.person.full_name
     assert "QUYẾT ĐỊNH" in out.text
     assert "Về việc đánh giá, xếp loại lại chất lượng năm 2026" in out.text
-    assert tree.district.name.upper() in out.text  # the issuer
+    assert "T/M BAN THƯỜNG VỤ" in out.text  # signed for the issuer (the province)
+    assert tree.province.name.upper() in out.text
     assert "Số 31-QĐ/ĐU" in out.text
     assert "ngày 03 tháng 02 năm 2027" in out.text
     assert "Căn cứ Quyết định số 25-QĐ/ĐU ngày 20 tháng 12 năm 2026" in out.raw
