@@ -27,6 +27,8 @@ TEXT_LIMITS: dict[str, int] = {
 # A ballot's receipt (a hash the voter keeps) and a password typed at the login.
 RECEIPT_LENGTH = 128
 PASSWORD_LENGTH = 1_024
+# The largest whole number a form takes where nothing smaller bounds it (PostgreSQL's integer).
+MAX_INTEGER = 2_147_483_647
 # The shape of one autosave: keys per part of the report and the length of a key.
 MAX_KEYS_PER_PART = 200
 MAX_KEY_LENGTH = 64

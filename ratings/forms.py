@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from orgunits.limits import RECEIPT_LENGTH, TEXT_LIMITS
+from orgunits.limits import MAX_INTEGER, RECEIPT_LENGTH, TEXT_LIMITS
 from orgunits.models import Person
 from reviews.forms import DateInput
 
@@ -48,7 +48,7 @@ class MeetingForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    person = forms.IntegerField(min_value=1)
+    person = forms.IntegerField(min_value=1, max_value=MAX_INTEGER)
     present = forms.TypedChoiceField(
         choices=[("1", _("Present")), ("0", _("Absent"))], coerce=lambda v: v == "1"
     )
@@ -130,10 +130,10 @@ def count_field_name(candidate: Candidate, code: str) -> str:
 class PaperCountForm(forms.Form):
     """One committee member's entry of the hand count: the figures and candidate × option."""
 
-    issued = forms.IntegerField(label=_("Ballots issued"), min_value=0)
-    returned = forms.IntegerField(label=_("Ballots returned"), min_value=0)
-    valid = forms.IntegerField(label=_("Valid ballots"), min_value=0)
-    invalid = forms.IntegerField(label=_("Invalid ballots"), min_value=0)
+    issued = forms.IntegerField(label=_("Ballots issued"), min_value=0, max_value=MAX_INTEGER)
+    returned = forms.IntegerField(label=_("Ballots returned"), min_value=0, max_value=MAX_INTEGER)
+    valid = forms.IntegerField(label=_("Valid ballots"), min_value=0, max_value=MAX_INTEGER)
+    invalid = forms.IntegerField(label=_("Invalid ballots"), min_value=0, max_value=MAX_INTEGER)
 
     def __init__(
         self,
@@ -150,6 +150,7 @@ class PaperCountForm(forms.Form):
                 self.fields[count_field_name(candidate, code)] = forms.IntegerField(
                     label=f"{candidate.subject} – {code}",
                     min_value=0,
+                    max_value=MAX_INTEGER,
                     initial=0,
                 )
 

@@ -113,3 +113,14 @@ def test_report_comment_view_does_show_the_limit_in_vietnamese(
     assert response.status_code == 400
     assert "tối đa 4000" in response.text
     assert not Comment.objects.exists()
+
+
+def test_every_number_field_of_a_project_form_has_a_maximum():
+    """A number past PostgreSQL's integer is a form error, not a database error."""
+    unbounded = sorted(
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in _project_forms()
+        for name, field in cls.base_fields.items()
+        if isinstance(field, forms.IntegerField) and field.max_value is None
+    )
+    assert not unbounded, unbounded
