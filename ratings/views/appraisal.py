@@ -10,11 +10,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.second_factor_views import require_recent_second_factor
 from orgunits import selectors as unit_selectors
 from orgunits.models import OrgUnit
+from orgunits.navigation import local_url
 from reviews import selectors as review_selectors
 from reviews.exceptions import ReviewError
 from reviews.models import ReviewPeriod
@@ -85,12 +85,8 @@ def _form_errors(form) -> str:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the form was on (a local `next`), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
+    target = local_url(request, request.POST.get("next"))
+    return HttpResponseRedirect(target) if target else redirect(fallback)
 
 
 def _level_names(period: ReviewPeriod, unit: OrgUnit) -> dict[str, str]:
