@@ -12,5 +12,6 @@ urlpatterns = [
     path("people/<int:pk>/", browse.person_detail, name="person_detail"),
     path("roster/template.xlsx", roster.download_template, name="roster_template"),
     path("units/<int:pk>/roster/import/", roster.import_roster, name="roster_import"),
+    path("roster/uploads/<int:pk>/", roster.roster_upload, name="roster_upload"),
     path("units/<int:pk>/roles/", roles.change_role, name="unit_roles"),
 ]

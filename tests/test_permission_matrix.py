@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from documents.models import DocumentJob
-from orgunits.models import Membership
+from orgunits.models import Membership, RosterUpload
 from orgunits.services.roster import build_template_workbook
 from ratings import exports
 from ratings.models import DossierArchive, HistoricalLevel, Rating
@@ -72,6 +72,8 @@ MATRIX = {
     "orgunits:unit_detail": row("cell", "200 200 200 200 200 404"),
     "orgunits:person_detail": row("member_person", "200 200 200 200 200 404"),
     "orgunits:roster_import": row("cell", "403 403 200 403 200 404"),
+    # An upload is its importer's (and administrators'); the unit's others see 403.
+    "orgunits:roster_upload": row("roster_upload", "403 403 200 403 200 404"),
     # Roles: administrators only; a valid grant redirects back to the unit page.
     "orgunits:unit_roles": row(
         "cell",
@@ -279,6 +281,7 @@ def objects(tree, member, circulated_report, secretary, org_officer, authority, 
         "quota_group": {"pk": rating.subject.quota_group_id},
         "decision": {"pk": decision.pk},
         "dossier": {"pk": _dossier_archive(member, tree.district).pk},
+        "roster_upload": {"pk": _roster_upload(tree.cell_a, org_officer).pk},
         "report_document": {"kind": "report", "object_id": member_report.pk},
         "quarter_report": {"pk": _quarter_report(tree, member, org_officer).pk},
         "document_job": {"pk": _report_job(member_report, member).pk},
@@ -312,6 +315,19 @@ def _report_job(report, member):
         pages=1,
         file=ContentFile(b"%PDF-1.7\n", name="ban-kiem-diem.pdf"),
         requested_by=member,
+    )
+
+
+def _roster_upload(unit, user):
+    """A roster upload the worker has checked, waiting for its importer to confirm."""
+    counts = {table: [0, 0, 1] for table in ("units", "people", "memberships")}
+    return RosterUpload.objects.create(
+        unit=unit,
+        requested_by=user,
+        file_name="danh-sach.xlsx",
+        stored="0" * 32 + ".xlsx",
+        status=RosterUpload.Status.CHECKED,
+        result={"counts": counts, "problems": []},
     )
 
 
@@ -439,7 +455,7 @@ def test_scope_dossier_download_refuses_a_copy_wider_than_the_viewers_units(
 
 
 def test_scope_roster_import_refuses_a_membership_for_a_person_of_another_unit(
-    client, tree, org_officer, outsider
+    client, tree, org_officer, outsider, settings, tmp_path, django_capture_on_commit_callbacks
 ):
 
     book = openpyxl.load_workbook(io.BytesIO(build_template_workbook()))
@@ -448,10 +464,13 @@ def test_scope_roster_import_refuses_a_membership_for_a_person_of_another_unit(
     book.save(data)
     client.force_login(org_officer)
 
-    response = client.post(
-        reverse("orgunits:roster_import", args=[tree.district.pk]),
-        {"file": SimpleUploadedFile("ds.xlsx", data.getvalue())},
-    )
+    settings.MEDIA_ROOT = str(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker checks the upload
+        staged = client.post(
+            reverse("orgunits:roster_import", args=[tree.district.pk]),
+            {"file": SimpleUploadedFile("ds.xlsx", data.getvalue())},
+        )
+    response = client.get(staged["Location"])
     text = response.content.decode()
 
     assert response.status_code == 200

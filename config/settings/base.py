@@ -226,6 +226,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("documents"), Queue("reminders")]
 CELERY_TASK_ROUTES = {
     "documents.tasks.*": {"queue": "documents"},
+    "orgunits.tasks.*": {"queue": "documents"},  # roster uploads: someone is watching
     "reviews.tasks.send_deadline_reminders": {"queue": "reminders"},
     "reviews.tasks.remind_batch": {"queue": "reminders"},
     "notifications.tasks.send_digests": {"queue": "reminders"},

@@ -15,7 +15,15 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from orgunits.exceptions import RosterImportError
-from orgunits.models import Membership, MembershipRole, OrgUnit, PartyStatus, Person, UnitKind
+from orgunits.models import (
+    Membership,
+    MembershipRole,
+    OrgUnit,
+    PartyStatus,
+    Person,
+    RosterUpload,
+    UnitKind,
+)
 from orgunits.services.roster import build_template_workbook, import_roster
 
 from ..factories import MembershipFactory, PersonFactory
@@ -657,53 +665,118 @@ def upload(name: str, data: bytes):
     return SimpleUploadedFile(name, data)
 
 
-def test_roster_import_view_does_preview_then_confirm_for_an_org_officer(
-    client, org_officer, tree, settings, tmp_path
+def _staged(client, unit, data: bytes, capture, name: str = "ds.xlsx"):
+    """Upload a file; the worker (eager in tests) checks it once the request commits."""
+    with capture(execute=True):
+        response = client.post(import_url(unit), {"file": upload(name, data)})
+    assert response.status_code == 302
+    return RosterUpload.objects.get(), response["Location"]
+
+
+def test_roster_import_view_does_stage_check_in_a_worker_then_confirm_for_an_org_officer(
+    client, org_officer, tree, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(org_officer)
     assert client.get(import_url(tree.district)).status_code == 200
 
-    preview = client.post(
-        import_url(tree.district),
-        {"action": "preview", "file": upload("ds.xlsx", good_workbook())},
+    staged, page_url = _staged(
+        client, tree.district, good_workbook(), django_capture_on_commit_callbacks
     )
+    preview = client.get(page_url)
 
-    assert preview.status_code == 200
+    assert staged.status == RosterUpload.Status.CHECKED
     assert b'data-testid="roster-counts"' in preview.content
     assert b'data-testid="roster-confirm"' in preview.content
     assert not Person.objects.filter(code="CB001").exists()
     pending = list((tmp_path / "roster-uploads").iterdir())
     assert len(pending) == 1
 
-    confirm = client.post(import_url(tree.district), {"action": "confirm"})
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post(page_url)
+    done = client.get(page_url)
 
-    assert confirm.status_code == 302
-    assert confirm["Location"] == reverse("orgunits:unit_detail", args=[tree.district.pk])
+    assert confirm.status_code == 302 and confirm["Location"] == page_url
+    assert b'data-testid="roster-done"' in done.content
     assert Person.objects.filter(code__in=["CB001", "CB002", "CB003"]).count() == 3
     assert OrgUnit.objects.get_parent(OrgUnit.objects.get(code="XA-01")) == tree.district
     assert not pending[0].exists()
     # A second confirm has nothing left to import.
-    again = client.post(import_url(tree.district), {"action": "confirm"})
-    assert again.status_code == 302 and again["Location"] == import_url(tree.district)
+    again = client.post(page_url, follow=True)
+    assert "đã nhập" in again.content.decode()
+
+
+def test_roster_import_view_does_show_progress_while_the_worker_has_not_checked(
+    client, org_officer, tree, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(org_officer)
+
+    response = client.post(import_url(tree.district), {"file": upload("ds.xlsx", good_workbook())})
+    page = client.get(response["Location"]).content.decode()
+
+    assert 'data-testid="roster-upload-progress"' in page and 'hx-trigger="every 1s"' in page
+    assert "Đang chờ kiểm tra" in page
 
 
 def test_roster_import_view_does_list_every_problem_when_the_file_is_bad(
-    client, org_officer, tree, settings, tmp_path
+    client, org_officer, tree, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(org_officer)
     units = [["A", "", "Chi bộ"], ["B", "Chi bộ B", "???"]]
 
-    response = client.post(
-        import_url(tree.district), {"action": "preview", "file": upload("ds.xlsx", workbook(units))}
+    _upload, page_url = _staged(
+        client, tree.district, workbook(units), django_capture_on_commit_callbacks
     )
+    response = client.get(page_url)
 
-    assert response.status_code == 200
     assert b'data-testid="roster-problems"' in response.content
     assert response.content.count(b'data-testid="roster-problem"') == 2
     assert b'data-testid="roster-confirm"' not in response.content
     assert "Tên đơn vị" in response.content.decode()
+    assert not list((tmp_path / "roster-uploads").iterdir())
+
+
+def test_roster_import_view_rejects_a_bomb_quickly_with_a_vietnamese_problem(
+    client, org_officer, tree, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.spreadsheet_bombs import empty_rows_bomb
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(org_officer)
+
+    staged, page_url = _staged(
+        client, tree.district, empty_rows_bomb(), django_capture_on_commit_callbacks
+    )
+
+    assert staged.status == RosterUpload.Status.REFUSED
+    assert "kể cả dòng trống" in client.get(page_url).content.decode()
+
+
+def test_roster_upload_task_does_refuse_the_upload_when_the_worker_runs_out_of_time(
+    org_officer, tree, settings, tmp_path, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from orgunits import tasks
+    from orgunits.services.roster import staging
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    staged = staging.stage_roster_upload(
+        unit=tree.district, user=org_officer, file_name="ds.xlsx", data=good_workbook()
+    )
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(staging, "check_roster_upload", too_slow)
+    tasks.check_roster_upload(staged.pk)
+
+    staged.refresh_from_db()
+    assert staged.status == RosterUpload.Status.REFUSED
+    assert "quá lâu" in staged.result["problems"][0][3]
+    assert tasks.check_roster_upload.soft_time_limit == tasks.CHECK_SOFT_LIMIT
 
 
 def test_roster_import_view_rejects_upload_when_the_file_is_too_large(
@@ -712,9 +785,7 @@ def test_roster_import_view_rejects_upload_when_the_file_is_too_large(
     settings.ROSTER_UPLOAD_MAX_BYTES = 100
     client.force_login(org_officer)
 
-    response = client.post(
-        import_url(tree.district), {"action": "preview", "file": upload("ds.csv", b"x" * 200)}
-    )
+    response = client.post(import_url(tree.district), {"file": upload("ds.csv", b"x" * 200)})
 
     assert response.status_code == 200
     assert "Tệp quá lớn" in response.content.decode()
@@ -730,7 +801,7 @@ def test_roster_import_view_rejects_an_outsider_with_404(client, outsider, tree)
     client.force_login(outsider)
 
     assert client.get(import_url(tree.district)).status_code == 404
-    assert client.post(import_url(tree.district), {"action": "confirm"}).status_code == 404
+    assert client.post(import_url(tree.district), {}).status_code == 404
 
 
 def test_roster_template_view_does_return_an_xlsx_with_the_right_sheets(client, member):
