@@ -696,12 +696,13 @@ class Generator:
                 "decided_on",
                 "status",
                 "cancel_reason",
+                "override_reason",
                 "decided_by_id",
                 "period_id",
                 "unit_id",
             ],
             (
-                (pk, f"{k + 1}-QĐ/TU", decided_on, "decided", "", user.pk, period.pk, u.id)
+                (pk, f"{k + 1}-QĐ/TU", decided_on, "decided", "", "", user.pk, period.pk, u.id)
                 for k, (u, pk) in enumerate(zip(decision_units, decision_ids, strict=True))
             ),
         )
