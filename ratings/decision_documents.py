@@ -16,7 +16,7 @@ from reviews.models import PeriodKind, ReviewPeriod
 
 from .exports.report import _signer
 from .models import Decision, Rating
-from .services.decisions import deciding_body
+from .services.decisions import decided_group_plans, deciding_body
 
 LEVEL_ORDER = ["HTXS", "HTT", "HT", "KHT"]
 ROMAN = ["I", "II", "III", "IV"]
@@ -114,5 +114,9 @@ def decision_context(decision: Decision, *, place: str = "") -> dict[str, Any]:
         "total": len(ratings),
         "who": who,
         "recipients": recipients,
+        "quota": [
+            {"name": group.name, "steps": group_plan.steps}
+            for group, group_plan in decided_group_plans(decision)
+        ],
         "signer": _signer(issuer, decision.decided_on),
     }

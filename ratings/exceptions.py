@@ -147,3 +147,12 @@ class NotDecidedYet(RatingError):
 
 class SameLevel(RatingError):
     pass
+
+
+class ExceptionRatioOutOfRange(RatingError):
+    """R-Q5: an exception's ratio is above the rule set's maximum (none where it has none) or
+    not above the ordinary ratio."""
+
+
+class NotCompetentAuthority(RatingError):
+    """R-Q5: only the competent level (the authority over the unit) grants an exception."""

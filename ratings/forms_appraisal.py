@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +55,24 @@ class DecideForm(forms.Form):
 
 
 class QuotaExceptionForm(forms.Form):
-    extra_htxs = forms.IntegerField(
-        label=_("Additional HTXS allowed"), min_value=1, max_value=1000, initial=1
+    SCOPE_GROUP, SCOPE_UNIT = "group", "unit"
+
+    percent = forms.DecimalField(
+        label=_("HTXS ratio allowed (% of those rated HTT)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        localize=False,
+    )
+    scope = forms.ChoiceField(
+        label=_("Applies to"),
+        choices=[
+            (SCOPE_GROUP, _("This quota group")),
+            (SCOPE_UNIT, _("Every quota group of the organisation")),
+        ],
+        initial=SCOPE_GROUP,
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("Reason (the group's outstanding results)"),

@@ -78,6 +78,11 @@ def can_decide(user: AnyUser, unit) -> bool:
     return has_role_on(user, unit, ["decide"])
 
 
+def can_grant_quota_exception(user: AnyUser, group) -> bool:
+    """R-Q5: the competent level over the group's unit allows a higher HTXS ratio."""
+    return has_role_on(user, group.unit, ["decide"])
+
+
 def can_cancel_decision(user: AnyUser, decision) -> bool:
     """Only the directly superior level may cancel a decision and have it re-rated."""
     from orgunits.models import OrgUnit

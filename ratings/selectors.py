@@ -10,8 +10,7 @@ from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -38,14 +37,14 @@ from .models import (
     HistoricalLevel,
     Meeting,
     Participation,
-    QuotaException,
     Rating,
     RatingStatus,
     RoundKind,
     RoundStatus,
     StateRating,
 )
-from .quota import allowed_htxs
+from .quota import GrantedRatio, group_limit, with_exception
+from .services.quota_exceptions import granted_ratios
 
 RATED_ELIGIBILITY = (Eligibility.ELIGIBLE, Eligibility.CAPPED)
 
@@ -226,8 +225,8 @@ class QuotaGroupRow:
     htxs: int
     htt: int
     rated: int
-    extra: int
-    allowed: int
+    granted: GrantedRatio | None
+    allowed: int  # the most HTXS the group can hold, as its explanation states it
 
     @property
     def exceeded(self) -> bool:
@@ -238,12 +237,6 @@ def quota_groups_for(period: ReviewPeriod, unit: OrgUnit) -> list[QuotaGroupRow]
     """The quota groups that hold subjects of the unit's subtree (or are anchored in it), with
     their current counts and cap (the same reading as appraisal.group_status); one query."""
     not_reopened = ~Q(subjects__rating__status=RatingStatus.REOPENED)
-    extra = (
-        QuotaException.objects.filter(group=OuterRef("pk"))
-        .values("group")
-        .annotate(total=Sum("extra_htxs"))
-        .values("total")
-    )
     in_subtree = Subject.objects.filter(
         quota_group=OuterRef("pk"), unit__path__startswith=unit.path
     )
@@ -255,22 +248,20 @@ def quota_groups_for(period: ReviewPeriod, unit: OrgUnit) -> list[QuotaGroupRow]
             n_htxs=Count("subjects", filter=Q(subjects__rating__level="HTXS") & not_reopened),
             n_htt=Count("subjects", filter=Q(subjects__rating__level="HTT") & not_reopened),
             n_rated=Count("subjects__rating", filter=not_reopened),
-            n_extra=Coalesce(Subquery(extra), 0),
         )
         .order_by("unit__path", "name")
     )
+    granted = granted_ratios(groups)
     rows = []
     for group in groups:
-        rule = review_selectors.ruleset_for_unit(period, group.unit).quota
-        allowed = allowed_htxs(
-            rule,
-            candidates=group.n_htxs,
-            htt=group.n_htt,
-            headcount=group.n_rated,
-            extra=group.n_extra,
+        rule = with_exception(
+            review_selectors.ruleset_for_unit(period, group.unit).quota, granted.get(group.pk)
         )
+        limit = group_limit(rule, candidates=group.n_htxs, htt=group.n_htt, headcount=group.n_rated)
         rows.append(
-            QuotaGroupRow(group, group.n_htxs, group.n_htt, group.n_rated, group.n_extra, allowed)
+            QuotaGroupRow(
+                group, group.n_htxs, group.n_htt, group.n_rated, granted.get(group.pk), limit
+            )
         )
     return rows
 

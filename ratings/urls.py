@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, ballots, facts, meetings, reports, rerating
+from .views import appraisal, ballots, facts, meetings, quota, reports, rerating
 
 app_name = "ratings"
 
@@ -30,7 +30,7 @@ urlpatterns = [
     path("rounds/<int:pk>/vote/", ballots.round_vote, name="round_vote"),
     path("rounds/<int:pk>/results/", ballots.round_results, name="round_results"),
     path("rounds/<int:pk>/paper/", ballots.round_paper_entry, name="round_paper_entry"),
-    # Appraisal, quota groups, decisions, rating files, results, history (views/appraisal.py)
+    # Appraisal, quota groups (views/quota.py), decisions, rating files, results, history
     path(
         "periods/<int:pk>/units/<int:unit_pk>/appraisal/",
         appraisal.appraisal_page,
@@ -49,9 +49,9 @@ urlpatterns = [
     path("ratings/<int:pk>/discipline/", appraisal.rating_discipline, name="rating_discipline"),
     path("ratings/<int:pk>/remediation/", appraisal.rating_remediation, name="rating_remediation"),
     path("remediation/<int:pk>/status/", appraisal.remediation_status, name="remediation_status"),
-    path("quota-groups/<int:pk>/", appraisal.quota_group_detail, name="quota_group"),
-    path("quota-groups/<int:pk>/apply/", appraisal.quota_apply, name="quota_apply"),
-    path("quota-groups/<int:pk>/exception/", appraisal.quota_exception, name="quota_exception"),
+    path("quota-groups/<int:pk>/", quota.quota_group_detail, name="quota_group"),
+    path("quota-groups/<int:pk>/apply/", quota.quota_apply, name="quota_apply"),
+    path("quota-groups/<int:pk>/exception/", quota.quota_exception, name="quota_exception"),
     path("decisions/<int:pk>/", appraisal.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/publish/", appraisal.decision_publish, name="decision_publish"),
     path("decisions/<int:pk>/cancel/", appraisal.decision_cancel, name="decision_cancel"),

@@ -57,7 +57,7 @@ GOOD_BODIES: dict[str, dict[str, str]] = {
         "opens_on": "2027-12-01",
         "ruleset": "qd366-hd43",
     },
-    "ratings:quota_exception": {"extra_htxs": "1", "reason": "Lý do"},
+    "ratings:quota_exception": {"percent": "25", "scope": "group", "reason": "Lý do"},
 }
 
 SUFFIXES = ("", ".pdf", ".png", ".jpg", ".docx", ".xlsx", ".csv", ".exe")
@@ -98,7 +98,7 @@ def _field_names() -> list[str]:
             *("version", "scores:C1", "scores:N1", "sections:a", "answers:1", "self_level"),
             *("checklist:1:present", "checklist:1:note", "remediation:1:status", "file"),
             *("meeting_on", "day", "milestone", "received_on", "decided_on", "due_on", "text"),
-            *("starts_on", "ends_on", "duration_days", "extra_htxs", "issued", "valid", "kind"),
+            *("starts_on", "ends_on", "duration_days", "percent", "issued", "valid", "kind"),
         ]
     )
     return sorted(names)

@@ -184,7 +184,10 @@ MATRIX = {
     "ratings:quota_group": row("quota_group", "404 404 200 200 200 404"),
     "ratings:quota_apply": row("quota_group", "404 404 302 403 302 404", "POST"),
     "ratings:quota_exception": row(
-        "quota_group", "404 404 403 302 302 404", "POST", {"extra_htxs": "1", "reason": "Lý do"}
+        "quota_group",
+        "404 404 403 302 302 404",
+        "POST",
+        {"percent": "25", "scope": "group", "reason": "Lý do"},
     ),
     "ratings:decision_detail": row("decision", "404 200 200 200 200 404"),
     "ratings:decision_publish": row("decision", "404 403 403 302 302 404", "POST"),

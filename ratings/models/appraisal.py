@@ -103,15 +103,36 @@ class Rating(models.Model):
 
 @pghistory.track()
 class QuotaException(models.Model):
-    """A different ratio for an outstanding organisation, decided by the competent level (R-Q5)."""
+    """R-Q5: the competent level allows an outstanding organisation a higher HTXS ratio (at
+    most the rule set's `quota.exception_max_ratio`), for one quota group or for every group
+    of a unit's subtree in the period, with a written reason. The latest one approved for a
+    group applies."""
 
-    group = models.ForeignKey(QuotaGroup, on_delete=models.CASCADE, related_name="exceptions")
-    extra_htxs = models.PositiveSmallIntegerField(_("additional HTXS allowed"))
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(
+        QuotaGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="exceptions"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ratio = models.DecimalField(_("ratio allowed"), max_digits=5, decimal_places=4)
     reason = models.TextField(_("reason"))
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group__isnull=True, unit__isnull=False)
+                | models.Q(group__isnull=False, unit__isnull=True),
+                name="quota_exception_group_or_unit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ratio__gt=0, ratio__lte=1), name="quota_exception_ratio"
+            ),
+        ]
 
 
 class DecisionStatus(models.TextChoices):

@@ -39,7 +39,6 @@ from . import conditions
 from .checks import HT, HTT, HTXS, KHT, Check, _heads, _worse
 from .decisions import (
     apply_quota_suggestion,
-    approve_quota_exception,
     cancel_decision,
     decide,
     group_status,
@@ -59,6 +58,7 @@ from .discipline import (
     record_discipline,
 )
 from .order_checks import order_checks
+from .quota_exceptions import approve_quota_exception
 
 __all__ = [
     "apply_quota_suggestion",

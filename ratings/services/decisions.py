@@ -36,14 +36,14 @@ from ..models import (
     CandidateResult,
     Decision,
     DecisionStatus,
-    QuotaException,
     Rating,
     RatingStatus,
     RoundKind,
     StateRating,
 )
-from ..quota import QuotaCandidate, QuotaPlan, plan, within_cap
+from ..quota import QuotaCandidate, QuotaPlan, plan, with_exception, within_cap
 from .checks import HTT, HTXS, _current, _heads, _worse
+from .quota_exceptions import granted_ratios
 
 
 def _ballot_share(period: ReviewPeriod, subject_id: int, level: str) -> Fraction | None:
@@ -78,7 +78,6 @@ def _group_plan(
     levels.update(extra_ratings or {})
     htxs = [r for r in ratings if levels[r.subject_id] == HTXS]
     htt = sum(1 for r in ratings if levels[r.subject_id] == HTT)
-    extra = sum(group.exceptions.values_list("extra_htxs", flat=True))
     candidates = [
         QuotaCandidate(
             subject_id=r.subject_id,
@@ -89,7 +88,30 @@ def _group_plan(
         )
         for r in htxs
     ]
-    return plan(ruleset.quota, candidates=candidates, htt=htt, headcount=len(ratings), extra=extra)
+    return plan(
+        ruleset.quota,
+        candidates=candidates,
+        htt=htt,
+        headcount=len(ratings),
+        granted=granted_ratios([group]).get(group.pk),
+    )
+
+
+def decided_group_plans(decision: Decision) -> list[tuple[QuotaGroup, QuotaPlan]]:
+    """The cap computation of each quota group where the decision kept or moved down an HTXS,
+    on the levels decided in the group (the same function the quota page and a refusal use)."""
+    ratings = Rating.objects.filter(decision=decision, subject__quota_group__isnull=False)
+    group_ids = ratings.filter(Q(level=HTXS) | Q(quota_adjusted=True)).values(
+        "subject__quota_group"
+    )
+    plans = []
+    for group in QuotaGroup.objects.filter(pk__in=group_ids).select_related("unit", "period"):
+        decided = Rating.objects.filter(
+            subject__quota_group=group,
+            status__in=(RatingStatus.DECIDED, RatingStatus.PUBLISHED),
+        ).select_related("subject__person", "subject__report", "subject__unit")
+        plans.append((group, _group_plan(group, list(decided))))
+    return sorted(plans, key=lambda item: (item[0].unit.path, item[0].name))
 
 
 @transaction.atomic
@@ -116,21 +138,6 @@ def apply_quota_suggestion(*, group: QuotaGroup, user: AbstractBaseUser) -> list
             rating.save()
             moved.append(rating)
     return moved
-
-
-@transaction.atomic
-def approve_quota_exception(
-    *, group: QuotaGroup, extra_htxs: int, reason: str, user: AbstractBaseUser
-) -> QuotaException:
-    """R-Q5: the competent level allows an outstanding group more HTXS, with a reason."""
-    reason = nfc_lines(reason)
-    if not reason:
-        raise ChangeReasonRequired("Ngoại lệ về tỷ lệ cần ghi rõ lý do.")
-    limits.check_text(reason, kind="reason", label="Lý do ngoại lệ", error=TextTooLong)
-    with pghistory.context(reason=reason):
-        return QuotaException.objects.create(
-            group=group, extra_htxs=extra_htxs, reason=reason, approved_by=user
-        )
 
 
 def deciding_body(user: AbstractBaseUser, unit: OrgUnit) -> OrgUnit:
@@ -189,6 +196,7 @@ def decide(
     if violations:
         raise LinkageViolated("; ".join(violations))
     override_reason = nfc_lines(override_reason)
+    limits.check_text(override_reason, kind="reason", label="Lý do quyết định", error=TextTooLong)
     blocked = unmet_checks(period, pending)
     if blocked and not override_reason:
         raise ChecksNotMet(
@@ -225,18 +233,22 @@ def _enforce_group_caps(pending: list[Rating], pending_ids: list[int]) -> None:
     """R-Q1 per affected group, each locked in id order, on the levels already decided in the
     group plus the ones being decided."""
     group_ids = sorted({r.subject.quota_group_id for r in pending if r.subject.quota_group_id})
-    groups = list(QuotaGroup.objects.select_for_update().filter(pk__in=group_ids).order_by("pk"))
+    groups = list(
+        QuotaGroup.objects.select_for_update(of=("self",))
+        .filter(pk__in=group_ids)
+        .select_related("unit", "period")
+        .order_by("pk")
+    )
+    granted = granted_ratios(groups)
     for group in groups:
         ruleset = review_selectors.ruleset_for_unit(group.period, group.unit)
+        rule = with_exception(ruleset.quota, granted.get(group.pk))
         counted = Rating.objects.filter(subject__quota_group=group).filter(
             Q(status__in=(RatingStatus.DECIDED, RatingStatus.PUBLISHED)) | Q(pk__in=pending_ids)
         )
         htxs = counted.filter(level=HTXS).count()
         htt = counted.filter(level=HTT).count()
-        extra = sum(group.exceptions.values_list("extra_htxs", flat=True))
-        if not within_cap(
-            ruleset.quota, htxs=htxs, htt=htt, headcount=counted.count(), extra=extra
-        ):
+        if not within_cap(rule, htxs=htxs, htt=htt, headcount=counted.count()):
             status = _group_plan(
                 group,
                 list(counted.select_related("subject__person", "subject__report", "subject__unit")),
@@ -250,7 +262,7 @@ def _enforce_group_caps(pending: list[Rating], pending_ids: list[int]) -> None:
                     f"{earlier.filter(level=HTT).count()} HTT (được tính cùng lần quyết định này).",
                 )
             raise QuotaExceeded(
-                f"Nhóm «{group.name}» vượt tỷ lệ HTXS: {htxs} HTXS, tối đa {status.allowed}. "
+                f"Nhóm «{group.name}» vượt tỷ lệ HTXS: {htxs} HTXS, tối đa {status.limit}. "
                 "Áp dụng đề nghị điều chỉnh hoặc ngoại lệ đã được phê duyệt trước khi quyết định.",
                 steps,
             )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum, Window
+from django.db.models import Count, Q, QuerySet, Window
 
 from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
 from reviews.models import QuotaGroup, ReviewPeriod
 
-from ..models import QuotaException, Rating
-from ..quota import base_count, within_cap
+from ..models import Rating
+from ..quota import base_count, with_exception, within_cap
+from ..services.quota_exceptions import granted_ratios
 from .stats import (
     CELL_KINDS,
     DECIDED,
@@ -34,7 +35,7 @@ def quota_compliance(
     groups = list(
         QuotaGroup.objects.filter(pk__in=list(counted))
         .select_related("unit")
-        .only("pk", "name", "subject_class", "unit__name", "unit__path", "unit__kind")
+        .only("pk", "name", "subject_class", "period", "unit__name", "unit__path", "unit__kind")
     )
     outside = [g.pk for g in groups if not g.unit.path.startswith(unit.path)]
     counts = dict(counted)
@@ -49,19 +50,15 @@ def quota_compliance(
         )
         for row in whole:
             counts[row.pop("subject__quota_group")] = row
-    extras = dict(
-        QuotaException.objects.filter(group_id__in=list(counted))
-        .values("group_id")
-        .annotate(extra=Sum("extra_htxs"))
-        .values_list("group_id", "extra")
-    )
+    granted = granted_ratios(groups)
     rows = []
     for group in groups:
         c = counts[group.pk]
-        rule = review_selectors.ruleset_for_unit(period, group.unit).quota
-        extra = extras.get(group.pk) or 0
+        rule = with_exception(
+            review_selectors.ruleset_for_unit(period, group.unit).quota, granted.get(group.pk)
+        )
         base = base_count(rule, htxs=c["HTXS"], htt=c["HTT"], headcount=c["headcount"])
-        cap = rule.cap(base) + extra
+        cap = rule.cap(base)
         rows.append(
             QuotaRow(
                 group_id=group.pk,
@@ -72,9 +69,7 @@ def quota_compliance(
                 htxs=c["HTXS"],
                 htt=c["HTT"],
                 cap=cap,
-                ok=within_cap(
-                    rule, htxs=c["HTXS"], htt=c["HTT"], headcount=c["headcount"], extra=extra
-                ),
+                ok=within_cap(rule, htxs=c["HTXS"], htt=c["HTT"], headcount=c["headcount"]),
             )
         )
     rows.sort(key=lambda r: (r.ok, r.name))

@@ -35,7 +35,6 @@ from ..forms_appraisal import (
     ChangeLevelForm,
     DecideForm,
     DisciplineRecordForm,
-    QuotaExceptionForm,
     RemediationForm,
     RemediationStatusForm,
 )
@@ -384,93 +383,6 @@ def remediation_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _form_errors(form))
     return redirect("ratings:rating_file", pk=rating.pk)
-
-
-# -- quota groups -------------------------------------------------------------------------------
-
-
-@login_required
-def quota_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.get_quota_group_for_user(request.user, pk)
-    can_appraise = permissions.can_appraise(request.user, group.unit)
-    can_decide = permissions.can_decide(request.user, group.unit)
-    if not (can_appraise or can_decide):
-        raise PermissionDenied
-    status = appraisal_services.group_status(group)
-    moving = {c.subject_id for c in status.move_down}
-    rating_ids = selectors.rating_ids_by_subject([c.subject_id for c in status.candidates])
-    candidates = [
-        {
-            "rank": index,
-            "candidate": c,
-            "score": c.score,
-            "share": _share(c.ballot_share),
-            "moves": c.subject_id in moving,
-            "rating_id": rating_ids.get(c.subject_id),
-        }
-        for index, c in enumerate(status.candidates, 1)
-    ]
-    context = {
-        "group": group,
-        "period": group.period,
-        "status": status,
-        "candidates": candidates,
-        "exceptions": list(group.exceptions.select_related("approved_by").order_by("approved_at")),
-        "can_appraise": can_appraise,
-        "can_decide": can_decide,
-        "exception_form": QuotaExceptionForm() if can_decide else None,
-    }
-    return render(request, "ratings/quota_group.html", context)
-
-
-@login_required
-@require_POST
-def quota_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.get_quota_group_for_user(request.user, pk)
-    if not permissions.can_appraise(request.user, group.unit):
-        raise PermissionDenied
-    try:
-        moved = appraisal_services.apply_quota_suggestion(group=group, user=request.user)
-    except RatingError as exc:
-        _show_error(request, exc)
-    else:
-        if moved:
-            loaded = Rating.objects.select_related("subject__person", "subject__unit").in_bulk(
-                [r.pk for r in moved]
-            )
-            names = ", ".join(str(loaded[r.pk].subject) for r in moved)
-            messages.success(
-                request,
-                _("Moved to HTT to respect the cap: %(names)s.") % {"names": names},
-            )
-        else:
-            messages.info(request, _("The group is within its cap; nothing was changed."))
-    return redirect("ratings:quota_group", pk=group.pk)
-
-
-@login_required
-@require_POST
-@require_recent_second_factor
-def quota_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.get_quota_group_for_user(request.user, pk)
-    if not permissions.can_decide(request.user, group.unit):
-        raise PermissionDenied
-    form = QuotaExceptionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("ratings:quota_group", pk=group.pk)
-    try:
-        appraisal_services.approve_quota_exception(
-            group=group,
-            extra_htxs=form.cleaned_data["extra_htxs"],
-            reason=form.cleaned_data["reason"],
-            user=request.user,
-        )
-    except RatingError as exc:
-        _show_error(request, exc)
-    else:
-        messages.success(request, _("The exception was approved and recorded."))
-    return redirect("ratings:quota_group", pk=group.pk)
 
 
 # -- decisions ----------------------------------------------------------------------------------

@@ -252,6 +252,16 @@ def _quota(rs: RuleSet) -> Section:
     else:
         small = "Không áp dụng"
     rows.append(("Ngoại lệ cho nhóm nhỏ", small, _note(rs, "quota.small_group_threshold")))
+    if q.exception_max_ratio:
+        outstanding = (
+            f"Cấp có thẩm quyền có thể cho phép tối đa {ratio(q.exception_max_ratio)} "
+            "số được xếp loại Hoàn thành tốt nhiệm vụ, có ghi rõ lý do"
+        )
+    else:
+        outstanding = "Không áp dụng"
+    rows.append(
+        ("Ngoại lệ cho tổ chức nổi bật", outstanding, _note(rs, "quota.exception_max_ratio"))
+    )
     rows.append(("Nhóm tính tỷ lệ", GROUPING_TEXT[q.grouping], _note(rs, "quota.grouping")))
     rows.append(
         ("Thứ tự xét khi vượt tỷ lệ", TIE_BREAK_TEXT[q.tie_break], _note(rs, "quota.tie_break"))

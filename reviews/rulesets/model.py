@@ -248,6 +248,9 @@ class QuotaRule:
     small_group_allowance: int
     grouping: str
     tie_break: str
+    # R-Q5: the highest ratio the competent level may allow an outstanding organisation;
+    # 0 = no exception under this rule set.
+    exception_max_ratio: Fraction = Fraction(0)
 
     def cap(self, base_count: int) -> int:
         """The most HTXS allowed in a group whose count on `basis` is `base_count`."""

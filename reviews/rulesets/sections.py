@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -329,7 +330,14 @@ def _quota(root: TableReader, scoring: Scoring) -> QuotaRule:
         small_group_allowance=table.integer("small_group_allowance", minimum=0),
         grouping=table.string("grouping", choices=GROUPINGS),
         tie_break=table.string("tie_break", choices=TIE_BREAKS),
+        exception_max_ratio=_exception_max_ratio(table),
     )
+    if rule.exception_max_ratio and rule.exception_max_ratio < rule.ratio:
+        raise table.error(
+            "exception_max_ratio",
+            "không được nhỏ hơn quota.ratio",
+            "must not be below quota.ratio",
+        )
     if rule.tie_break == "score_then_ballot" and not scoring.is_points:
         raise table.error(
             "tie_break",
@@ -338,6 +346,15 @@ def _quota(root: TableReader, scoring: Scoring) -> QuotaRule:
         )
     table.finish()
     return rule
+
+
+def _exception_max_ratio(table: TableReader) -> Fraction:
+    """R-Q5's ceiling: absent or 0 means the rule set allows no exception."""
+    if table.has("exception_max_ratio") and table.data["exception_max_ratio"] != 0:
+        return table.fraction("exception_max_ratio")
+    if table.has("exception_max_ratio"):
+        table.value("exception_max_ratio")  # 0: read, so it is not an unknown key
+    return Fraction(0)
 
 
 def _vote(root: TableReader) -> VoteRule:

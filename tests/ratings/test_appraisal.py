@@ -844,10 +844,11 @@ def test_decide_does_allow_one_htxs_in_small_group_when_rule_set_says_R_Q4(
         assert "tối đa 0" in str(refused.value)
 
 
-def test_decide_does_allow_one_more_htxs_when_exception_approved_R_Q5(
+def test_decide_does_allow_up_to_25_percent_when_exception_granted_R_Q5(
     cell_group, period, tree, org_officer, authority
 ):
-    _people, group = cell_group(htxs_points=("95", "92"), htt=5)
+    """2 HTXS among 10 rated HTT or better: 20% keeps 1; the authority's 25% keeps both."""
+    _people, group = cell_group(htxs_points=("95", "92"), htt=8)
     appraisal.appraise(period=period, unit=tree.district, user=org_officer)
     with pytest.raises(QuotaExceeded):
         appraisal.decide(
@@ -855,18 +856,21 @@ def test_decide_does_allow_one_more_htxs_when_exception_approved_R_Q5(
         )
 
     exception = appraisal.approve_quota_exception(
+        period=period,
         group=group,
-        extra_htxs=1,
+        ratio=Decimal("0.25"),
         reason="Đơn vị được tặng Huân chương Lao động, hoàn thành xuất sắc nhiệm vụ chính trị",
         user=authority,
     )
 
-    assert exception.approved_by == authority
-    assert "Ngoại lệ được phê duyệt: thêm 1." in appraisal.group_status(group).steps
+    assert (exception.approved_by, exception.ratio) == (authority, Decimal("0.2500"))
+    status = appraisal.group_status(group)
+    assert (status.limit, status.exceeded) == (2, False)
+    assert any("tỷ lệ 25% là ngoại lệ được authority duyệt ngày" in s for s in status.steps)
     appraisal.decide(
         period=period, unit=tree.district, user=authority, decided_on=dt.date(2026, 12, 20)
     )
-    assert decided_counts(group) == (2, 5)
+    assert decided_counts(group) == (2, 8)
 
 
 @pytest.mark.parametrize("reason", ["", "   \n "])
@@ -874,7 +878,9 @@ def test_approve_quota_exception_rejects_missing_reason_R_Q5(cell_group, period,
     _people, group = cell_group()
 
     with pytest.raises(ChangeReasonRequired):
-        appraisal.approve_quota_exception(group=group, extra_htxs=1, reason=reason, user=authority)
+        appraisal.approve_quota_exception(
+            period=period, group=group, ratio=Decimal("0.25"), reason=reason, user=authority
+        )
     assert not QuotaException.objects.exists()
 
 
@@ -1018,7 +1024,11 @@ def test_quota_services_do_leave_audit_reason(cell_group, period, tree, org_offi
 
     (moved,) = appraisal.apply_quota_suggestion(group=group, user=org_officer)
     exception = appraisal.approve_quota_exception(
-        group=group, extra_htxs=1, reason="Đơn vị dẫn đầu phong trào thi đua", user=authority
+        period=period,
+        group=group,
+        ratio=Decimal("0.25"),
+        reason="Đơn vị dẫn đầu phong trào thi đua",
+        user=authority,
     )
 
     label, _status, reason = audit(Rating, moved.pk)[-1]

@@ -231,7 +231,7 @@ def test_quota_page_shows_the_cap_computation_and_who_moves(client, appraised, o
     response = client.get(reverse("ratings:quota_group", args=[appraised.group.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Tối đa HTXS = 20% ×" in html
+    assert "Tối đa 1 HTXS. Đề nghị 4: giữ 1" in html
     moving = [row["candidate"].subject_id for row in response.context["candidates"] if row["moves"]]
     assert len(moving) == 3
     assert 'data-testid="quota-apply"' in html
@@ -250,12 +250,22 @@ def test_applying_the_suggestion_moves_the_lowest_ranked_down(client, appraised,
 
 def test_quota_exception_is_for_the_competent_authority(client, appraised, org_officer, authority):
     url = reverse("ratings:quota_exception", args=[appraised.group.pk])
-    data = {"extra_htxs": 2, "reason": "Chi bộ trong sạch vững mạnh tiêu biểu 5 năm liền"}
+    data = {
+        "percent": "25",
+        "scope": "group",
+        "reason": "Chi bộ trong sạch vững mạnh tiêu biểu 5 năm liền",
+    }
+    before = appraisal.group_status(appraised.group)
     client.force_login(org_officer)
     assert client.post(url, data).status_code == 403
     client.force_login(authority)
-    assert client.post(url, data).status_code == 302
-    assert appraisal.group_status(appraised.group).allowed == 2
+    page = client.post(url, data, follow=True)
+    after = appraisal.group_status(appraised.group)
+    assert after.limit >= before.limit
+    html = page.content.decode()
+    limit = html.split('data-testid="quota-limit">')[1].split("</div>")[0]
+    assert f"tối đa {after.limit} HTXS" in limit
+    assert "tỷ lệ 25% là ngoại lệ được" in html and data["reason"] in html
 
 
 def test_quota_page_is_not_found_outside_the_scope(client, appraised, outsider, secretary):
@@ -283,7 +293,7 @@ def test_decide_over_the_cap_shows_the_computation_R_Q1(client, appraised, tree,
     html = response.content.decode()
     assert 'data-testid="error-steps"' in html
     assert "vượt tỷ lệ HTXS" in html
-    assert "Tối đa HTXS = 20% ×" in html  # the cap computation, step by step
+    assert "Tối đa 1 HTXS" in html and "20% ×" in html  # the cap computation, step by step
 
 
 def test_decide_is_refused_to_the_appraiser(client, appraised, tree, org_officer):

@@ -302,12 +302,13 @@ def test_computation_line_does_explain_each_rule(rule, level, expected):
 
 PROVINCE_SECRETARY = "Vũ Đức Thắng"
 CELL_SECRETARY = "Ngô Thị Lan"
+BEST = "Lê Thị Hoa"
 
 
 @pytest.fixture
 def decided(tree, period, org_officer, authority):
-    """Chi bộ A's six members appraised by the district and decided by the province's
-    competent authority; each unit has its own secretary on record."""
+    """Chi bộ A's members (one proposing HTXS) appraised by the district and decided by the
+    province's competent authority; each unit has its own secretary on record."""
     from orgunits.models import MembershipRole, Person
     from ratings.services import appraisal
     from reviews.models import Report
@@ -315,14 +316,19 @@ def decided(tree, period, org_officer, authority):
     for unit, name in ((tree.province, PROVINCE_SECRETARY), (tree.cell_a, CELL_SECRETARY)):
         head = PersonFactory(full_name=name, party_admission_date=dt.date(2001, 5, 19))
         MembershipFactory(person=head, unit=unit, role=MembershipRole.SECRETARY)
-    for _ in range(5):
-        MembershipFactory(
-            person=PersonFactory(party_admission_date=dt.date(2001, 5, 19)), unit=tree.cell_a
-        )
+    for name in (BEST, *[None] * 6):
+        person = PersonFactory(party_admission_date=dt.date(2001, 5, 19))
+        if name:
+            person.full_name = name
+            person.save()
+        MembershipFactory(person=person, unit=tree.cell_a)
     Person.objects.update(party_admission_date=dt.date(2001, 5, 19))
     enrol_period(period=period)
     Report.objects.filter(subject__period=period).update(
         self_level="HTT", total_points=Decimal("80")
+    )
+    Report.objects.filter(subject__person__full_name=BEST).update(
+        self_level="HTXS", total_points=Decimal("95")
     )
     appraisal.appraise(period=period, unit=tree.cell_a, user=org_officer)
     return appraisal.decide(
@@ -348,6 +354,11 @@ def test_render_decision_pdf_does_issue_and_sign_as_the_deciding_authority(decid
     assert "CHI BỘ THÔN ĐÔNG" not in out.text  # the chi bộ issues nothing
     assert "thuộc Chi bộ thôn Đông" in out.text  # it is what the decision is about
     assert "Số -QĐ/ĐU" in out.text
+    # The cap computation, as the quota page shows it (one function writes both).
+    assert "theo tỷ lệ tối đa của từng nhóm" in out.text
+    (group,) = context["quota"]
+    for step in group["steps"]:
+        assert step in out.raw
     _only_liberation_serif(out.path)
     artifacts = Path(settings.BASE_DIR) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,10 +12,12 @@ from hypothesis import strategies as st
 
 from ratings.quota import (
     BASIS_LABELS,
+    GrantedRatio,
     QuotaCandidate,
     allowed_htxs,
     plan,
     rank,
+    with_exception,
     within_cap,
 )
 from reviews.rulesets.model import QUOTA_BASES, ROUNDINGS, QuotaRule
@@ -63,13 +66,15 @@ def rank_key(c: QuotaCandidate):
 
 @pytest.mark.parametrize(("basis", "rounding", "small"), EVERY_RULE)
 @settings(max_examples=60, deadline=None)
-@given(group=groups(), extra=st.integers(0, 2))
+@given(group=groups(), granted=st.sampled_from([None, Fraction(1, 4), Fraction(9, 40)]))
 def test_plan_does_keep_a_maximal_set_within_cap_for_every_rule_R_Q1(
-    basis, rounding, small, group, extra
+    basis, rounding, small, group, granted
 ):
     candidates, htt, headcount = group
     quota = rule(basis, rounding, small)
-    result = plan(quota, candidates=candidates, htt=htt, headcount=headcount, extra=extra)
+    exception = GrantedRatio(granted, "ngoại lệ") if granted else None
+    result = plan(quota, candidates=candidates, htt=htt, headcount=headcount, granted=exception)
+    effective = with_exception(quota, exception)
 
     kept, moved = len(result.keep), len(result.move_down)
     assert result.allowed == kept
@@ -78,12 +83,10 @@ def test_plan_does_keep_a_maximal_set_within_cap_for_every_rule_R_Q1(
         c.subject_id for c in candidates
     }
     # Those kept as HTXS and those moved to HTT satisfy the cap on the final counts …
-    assert within_cap(quota, htxs=kept, htt=htt + moved, headcount=headcount, extra=extra)
+    assert within_cap(effective, htxs=kept, htt=htt + moved, headcount=headcount)
     # … and keeping one more would break it.
     if moved:
-        assert not within_cap(
-            quota, htxs=kept + 1, htt=htt + moved - 1, headcount=headcount, extra=extra
-        )
+        assert not within_cap(effective, htxs=kept + 1, htt=htt + moved - 1, headcount=headcount)
     assert result.exceeded == bool(moved)
 
 
@@ -130,10 +133,9 @@ def test_plan_does_show_basis_ratio_and_rounding_R_Q3():
     text = " ".join(result.steps)
     assert result.allowed == 2
     assert BASIS_LABELS["htt"] in text
-    assert "sau khi chuyển 1 người xuống HTT" in text
-    assert "20% × 11 = 2.2" in text
-    assert "làm tròn xuống = 2" in text
-    assert "đề nghị chuyển xuống HTT: 1" in text
+    assert "Với 2 HTXS và 11 HTT: 20% × 11 = 2,2, làm tròn xuống = 2 (đủ cho 2)." in text
+    assert "Với 3 HTXS thì HTT còn 10: 20% × 10 = 2, làm tròn xuống = 2 (không đủ cho 3)." in text
+    assert "Tối đa 2 HTXS. Đề nghị 3: giữ 2, đề nghị chuyển xuống HTT: 1." in text
     assert [c.name for c in result.move_down] == ["S2"]
 
 
@@ -157,11 +159,48 @@ def test_plan_does_allow_one_htxs_when_fewer_than_threshold_htt_R_Q4(small, allo
         assert "nhóm có dưới 5 người HTT nên được 1" in " ".join(result.steps)
 
 
-def test_plan_does_count_approved_exception_R_Q5():
-    candidates = [QuotaCandidate(i, f"S{i}") for i in range(3)]
+def test_plan_does_allow_up_to_25_percent_when_exception_granted_R_Q5():
+    """12 HTT and 5 proposals: 20% keeps 2; a 25% exception keeps 3, and says whose it is."""
+    candidates = [QuotaCandidate(i, f"S{i}") for i in range(5)]
+    granted = GrantedRatio(Fraction(1, 4), "ngoại lệ được A duyệt ngày 20/12/2026: nổi bật")
 
-    without = plan(rule(), candidates=candidates, htt=10, headcount=13)
-    with_extra = plan(rule(), candidates=candidates, htt=10, headcount=13, extra=1)
+    without = plan(rule(), candidates=candidates, htt=10, headcount=15)
+    with_it = plan(rule(), candidates=candidates, htt=10, headcount=15, granted=granted)
 
-    assert (without.allowed, with_extra.allowed) == (2, 3)
-    assert "Ngoại lệ được phê duyệt: thêm 1." in with_extra.steps
+    assert (without.allowed, with_it.allowed) == (2, 3)
+    assert (
+        "Với 3 HTXS và 12 HTT: 25% × 12 = 3, làm tròn xuống = 3 (đủ cho 3); tỷ lệ 25% là "
+        "ngoại lệ được A duyệt ngày 20/12/2026: nổi bật."
+    ) in with_it.steps
+
+
+def _stated_caps(steps: list[str]) -> list[int]:
+    """Every "tối đa N HTXS" the explanation states."""
+    return [int(n) for n in re.findall(r"[Tt]ối đa (\d+) HTXS", " ".join(steps))]
+
+
+def test_plan_does_state_the_cap_it_applies_when_demotion_moves_it_R_Q3():
+    """One HTXS among 4 HTT: keeping them leaves 20% × 4 = 0,8 → 0; moving them down gives
+    20% × 5 = 1, yet the one moved cannot come back. The cap stated is the 0 applied, and the
+    computation is shown where it binds."""
+    result = plan(rule(), candidates=[QuotaCandidate(1, "A")], htt=4, headcount=5)
+
+    assert "Với 0 HTXS và 5 HTT: 20% × 5 = 1, làm tròn xuống = 1 (đủ cho 0)." in result.steps
+    assert _stated_caps(result.steps) == [0]
+    assert (result.allowed, result.limit) == (0, 0)
+    assert (
+        "Với 1 HTXS thì HTT còn 4: 20% × 4 = 0,8, làm tròn xuống = 0 (không đủ cho 1)."
+        in result.steps
+    )
+
+
+@pytest.mark.parametrize(("basis", "rounding", "small"), EVERY_RULE)
+@settings(max_examples=40, deadline=None)
+@given(group=groups())
+def test_plan_does_state_only_the_cap_it_applies_R_Q3(basis, rounding, small, group):
+    candidates, htt, headcount = group
+    result = plan(rule(basis, rounding, small), candidates=candidates, htt=htt, headcount=headcount)
+
+    assert _stated_caps(result.steps) == [result.limit]
+    assert result.allowed == min(len(candidates), result.limit)
+    assert "." not in re.sub(r"\.(\s|$)", " ", " ".join(result.steps))  # decimal commas only

@@ -428,8 +428,9 @@ def test_quota_compliance_does_count_an_approved_exception_R_Q5(seed, org_office
     result = summary.summary(seed.period, seed.units["province"])
     over = next(r for r in result.quota.rows if not r.ok)
     QuotaException.objects.create(
+        period=seed.period,
         group_id=over.group_id,
-        extra_htxs=over.htxs,
+        ratio=Decimal("1"),
         reason="Đơn vị tiêu biểu",
         approved_by=org_officer,
     )
