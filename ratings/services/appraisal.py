@@ -280,7 +280,8 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
             found.append(Check("points", False, "Chưa có tổng điểm tự chấm.", blocks=True))
         else:
             band = ruleset.level_for_points(total)
-            found.append(Check("points", True, f"Tổng điểm {total} thuộc khung {band}.", band))
+            points = review_selectors.points_text(total)
+            found.append(Check("points", True, f"Tổng điểm {points} thuộc khung {band}.", band))
     if ruleset.scoring.hard_conditions.htxs_requires_all_shortcomings_remedied and unremedied:
         found.append(
             Check(
