@@ -92,11 +92,17 @@ def notify(
     )
 
 
-def notify_many(*, day: dt.date, drafts: Iterable[NotificationDraft]) -> int:
+def notify_many(
+    *, day: dt.date, drafts: Iterable[NotificationDraft], hide_time: bool = False
+) -> int:
     """Record many notifications in bulk, skipping any whose (recipient, item, kind, day)
-    already exists; returns how many were new."""
+    already exists; returns how many were new. With `hide_time` the rows are stamped with
+    the start of the day, not the moment (an anonymous comment must not be timed)."""
+    stamp = (
+        timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if hide_time else timezone.now()
+    )
     rows = [
-        (d.recipient_id, d.kind, d.item_key, day, d.title[:255], d.body, d.url[:500])
+        (d.recipient_id, d.kind, d.item_key, day, d.title[:255], d.body, d.url[:500], stamp)
         for d in drafts
     ]
     if not rows:
@@ -111,11 +117,39 @@ def notify_many(*, day: dt.date, drafts: Iterable[NotificationDraft]) -> int:
                 "(recipient_id, kind, item_key, day, title, body, url, created_at) VALUES %s "
                 "ON CONFLICT ON CONSTRAINT notification_once_per_day DO NOTHING RETURNING 1",
                 rows[start : start + 1000],
-                template="(%s, %s, %s, %s, %s, %s, %s, now())",
+                template="(%s, %s, %s, %s, %s, %s, %s, %s)",
                 page_size=1000,
                 fetch=True,
             )
             created += len(inserted)
+    return created
+
+
+def announce(
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    item_key: str,
+    day: dt.date,
+    title: str,
+    body: str = "",
+    url: str = "",
+    hide_time: bool = False,
+) -> int:
+    """Tell each user once about one event (in the app, and by e-mail where they have an
+    address, after the transaction commits); returns how many notifications were new."""
+    recipients = sorted(set(user_ids))
+    created = notify_many(
+        day=day,
+        drafts=[NotificationDraft(uid, kind, item_key, title, body, url) for uid in recipients],
+        hide_time=hide_time,
+    )
+    if created:
+        from .tasks import send_digests  # the tasks module wraps these services
+
+        # One e-mail a day at most (the digest's promise): a user already mailed today reads
+        # this one under the bell.
+        enqueue(send_digests, day.isoformat(), recipients)
     return created
 
 

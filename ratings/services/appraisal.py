@@ -27,6 +27,7 @@ from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReportStatus, ReviewPeriod, Subject
 from reviews.services.remediation import unremedied_counts
 
+from .. import notices
 from ..exceptions import (
     ChangeReasonRequired,
     DecisionLocked,
@@ -247,6 +248,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
     with pghistory.context(reason="Thẩm định tự động"):
         for rating in ratings:
             rating.save()
+    notices.awaiting_decision(period=period, unit=unit, ratings=ratings)
     return ratings
 
 

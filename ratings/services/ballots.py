@@ -24,6 +24,7 @@ from orgunits.models import Person
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, Subject, SubjectClass
 
+from .. import notices
 from ..exceptions import (
     AlreadyVoted,
     AnotherRoundOpen,
@@ -181,6 +182,7 @@ def open_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
     ballot_round.present_count = present
     ballot_round.opened_at = now or timezone.now()
     ballot_round.save()
+    notices.round_opened(ballot_round=ballot_round)
     return ballot_round
 
 

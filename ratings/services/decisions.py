@@ -21,6 +21,7 @@ from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import QuotaGroup, ReviewPeriod
 
+from .. import notices
 from ..appraisal_status import appraisal_state
 from ..exceptions import (
     ChangeReasonRequired,
@@ -398,6 +399,7 @@ def publish(*, decision: Decision, user: AbstractBaseUser, now=None) -> Decision
         Rating.objects.filter(decision=decision, status=RatingStatus.DECIDED).update(
             status=RatingStatus.PUBLISHED
         )
+    notices.result_published(decision=decision)
     return decision
 
 

@@ -20,6 +20,7 @@ from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
 from reviews.rulesets import MeetingRule
 
+from .. import notices
 from ..exceptions import (
     AgendaOrderBroken,
     AttendanceLocked,
@@ -99,6 +100,7 @@ def create_meeting(
         [Attendance(meeting=meeting, person_id=pk) for pk in sorted(set(people))]
     )
     build_agenda(meeting=meeting)
+    notices.meeting_convened(meeting=meeting)
     return meeting
 
 

@@ -12,7 +12,7 @@ from orgunits import limits
 from orgunits.models import OrgUnit, Person
 from orgunits.text import nfc_lines
 
-from .. import selectors
+from .. import notices, selectors
 from ..exceptions import (
     AnonymousCommentsNotAllowed,
     CommentAlreadyAnswered,
@@ -57,6 +57,7 @@ def circulate_drafts(
     Report.objects.filter(
         subject__period=period, subject__unit=unit, circulated_on__isnull=True
     ).exclude(status=ReportStatus.NOT_STARTED).update(circulated_on=today)
+    notices.drafts_circulated(circulation=circulation)
     return circulation
 
 
@@ -79,13 +80,15 @@ def add_comment(
     rules = selectors.ruleset_for_unit(report.subject.period, report.subject.unit)
     if anonymous and not rules.circulation.allow_anonymous_comments:
         raise AnonymousCommentsNotAllowed("Bộ quy tắc của kỳ này không cho phép góp ý ẩn danh.")
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         report=report,
         author=None if anonymous else author,
         is_anonymous=anonymous,
         text=text,
         created_on=today or timezone.localdate(),
     )
+    notices.comment_received(comment=comment)
+    return comment
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from orgunits import limits
 from orgunits.models import OrgUnit
 from orgunits.text import nfc, nfc_lines
 
-from .. import selectors
+from .. import notices, selectors
 from ..exceptions import (
     AttachmentRejected,
     InvalidScore,
@@ -310,6 +310,8 @@ def issue_suggestion(
     if not text:
         raise InvalidScore("Nội dung gợi ý không được để trống.")
     limits.check_text(text, kind="suggestion", label="Nội dung gợi ý", error=TextTooLong)
-    return Suggestion.objects.create(
+    suggestion = Suggestion.objects.create(
         subject=subject, issuing_unit=issuing_unit, issued_by=user, text=text
     )
+    notices.suggestion_received(suggestion=suggestion, day=timezone.localdate())
+    return suggestion
