@@ -11,3 +11,8 @@ class RatingsConfig(AppConfig):
         from .document_kinds import register
 
         register()
+
+        # The dashboard's to-do cards (orgunits.todos: the dashboard cannot import upward).
+        from .todos import register_todos
+
+        register_todos()

@@ -43,7 +43,8 @@ def role_holder_ids(codename: str, unit: OrgUnit) -> list[int]:
     from .reminders import _ancestor_paths, _grants  # one reading of guardian's grants
 
     holders = OrgUnit.objects.filter(path__in=_ancestor_paths([unit.path]))
-    return sorted({g.user_id for g in _grants(codename, unit_ids=holders.values_list("pk"))})
+    grants = _grants(codename, unit_ids=holders.values_list("pk", flat=True))
+    return sorted({g.user_id for g in grants})
 
 
 def current_member_user_ids(unit_id: int, on: dt.date) -> list[int]:

@@ -2,8 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from .. import permissions, selectors
+from .. import permissions, selectors, todos
 from ..forms import RoleChangeForm
 
 PEOPLE_PER_PAGE = 50
@@ -18,6 +19,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "roles": selectors.roles_of(request.user),
         "own_person": getattr(request.user, "person", None),
         "own_memberships": selectors.own_memberships(request.user),
+        "todos": todos.todos_for(request.user, today=timezone.localdate()),
     }
     return render(request, "orgunits/dashboard.html", context)
 
