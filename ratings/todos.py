@@ -8,12 +8,14 @@ Each reader is scoped to the user and runs a fixed number of queries whatever th
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from orgunits.models import OrgUnit
 from orgunits.selectors import AnyUser, role_paths
 from orgunits.todos import Todo, register
 from reviews.models import PeriodStatus, ReportStatus, Subject
@@ -21,8 +23,8 @@ from reviews.models import PeriodStatus, ReportStatus, Subject
 from . import selectors
 from .models import BallotRound, Meeting, MeetingStatus, Participation, RatingStatus, RoundStatus
 
-OPEN_PERIOD = {"period__status": PeriodStatus.OPEN}
 CARDS_PER_KIND = 5
+UNITS_NAMED = 3
 
 
 def rounds_to_vote(user: AnyUser) -> list[BallotRound]:
@@ -43,7 +45,7 @@ def has_published_result(user: AnyUser) -> bool:
 def chaired_meetings(user: AnyUser) -> list[Meeting]:
     """Meetings the user chairs that have not been closed."""
     return list(
-        Meeting.objects.filter(chair=user, **OPEN_PERIOD)
+        Meeting.objects.filter(chair=user, period__status=PeriodStatus.OPEN)
         .exclude(status=MeetingStatus.CLOSED)
         .select_related("unit")
         .order_by("starts_on", "pk")
@@ -59,58 +61,83 @@ def chaired_open_rounds(user: AnyUser) -> list[BallotRound]:
     )
 
 
-def _units_q(user: AnyUser, codename: str) -> Q | None:
+@dataclass(frozen=True)
+class Waiting:
+    """Work waiting in one period under one unit where the user holds the role: the unit
+    whose appraisal page does it, how many subjects, and the units they belong to."""
+
+    period_id: int
+    unit: OrgUnit
+    count: int
+    unit_names: list[str]
+
+
+def _waiting(user: AnyUser, codename: str, condition: Q) -> list[Waiting]:
+    """Subjects matching `condition` in open periods under the user's `codename` roles,
+    summed per (period, outermost role unit) — or per period scope when the role sits above
+    it — in three queries whatever the rows."""
     paths = role_paths(user).get(codename, [])
     if not paths:
-        return None
-    q = Q()
-    for path in paths:
-        q |= Q(unit__path__startswith=path)
-    return q
-
-
-def units_waiting_for_appraisal(user: AnyUser) -> list[dict]:
-    """Per (period, unit) the user appraises: submitted reports with no proposal yet, or
-    reopened for re-rating."""
-    scope = _units_q(user, "appraise")
-    if scope is None:
         return []
-    unrated = Q(rating__isnull=True) | Q(rating__status=RatingStatus.REOPENED)
-    return list(
-        Subject.objects.filter(scope, unrated, report__status=ReportStatus.SUBMITTED, **OPEN_PERIOD)
-        .values("period_id", "unit_id", "unit__name", "unit__path")
+    roots = list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+    roots = [r for r in roots if not any(r.path.startswith(o.path) and r != o for o in roots)]
+    scope = Q()
+    for root in roots:
+        scope |= Q(unit__path__startswith=root.path)
+    rows = list(
+        Subject.objects.filter(scope, condition, period__status=PeriodStatus.OPEN)
+        .values("period_id", "period__scope_id", "unit__name", "unit__path")
         .annotate(n=Count("pk"))
-        .order_by("unit__path")
+        .order_by("period_id", "unit__path")
     )
-
-
-def levels_to_decide(user: AnyUser) -> list[dict]:
-    """Per (period, unit) the user decides for: appraised levels waiting for the decision."""
-    scope = _units_q(user, "decide")
-    if scope is None:
-        return []
-    return list(
-        Subject.objects.filter(scope, rating__status=RatingStatus.APPRAISED, **OPEN_PERIOD)
-        .values("period_id", "unit_id", "unit__name", "unit__path")
-        .annotate(n=Count("pk"))
-        .order_by("unit__path")
-    )
-
-
-def _unit_cards(rows: list[dict], *, kind: str, title, action: str, order: int) -> list[Todo]:
-    return [
-        Todo(
-            kind=kind,
-            title=title(row["n"]),
-            detail=row["unit__name"],
-            url=reverse(
-                "ratings:appraisal_page", kwargs={"pk": row["period_id"], "unit_pk": row["unit_id"]}
-            ),
-            action=action,
-            order=order,
+    scopes = {u.pk: u for u in OrgUnit.objects.filter(pk__in={r["period__scope_id"] for r in rows})}
+    found: dict[tuple[int, int], Waiting] = {}
+    for row in rows:
+        root = next(r for r in roots if row["unit__path"].startswith(r.path))
+        period_scope = scopes[row["period__scope_id"]]
+        unit = root if root.path.startswith(period_scope.path) else period_scope
+        key = (row["period_id"], unit.pk)
+        if key not in found:
+            found[key] = Waiting(row["period_id"], unit, 0, [])
+        entry = found[key]
+        found[key] = Waiting(
+            entry.period_id, unit, entry.count + row["n"], [*entry.unit_names, row["unit__name"]]
         )
-        for row in rows[:CARDS_PER_KIND]
-    ]
+    return list(found.values())
+
+
+def units_waiting_for_appraisal(user: AnyUser) -> list[Waiting]:
+    """Submitted reports with no proposal yet (or reopened for re-rating) under the units the
+    user appraises."""
+    unrated = Q(rating__isnull=True) | Q(rating__status=RatingStatus.REOPENED)
+    return _waiting(user, "appraise", unrated & Q(report__status=ReportStatus.SUBMITTED))
+
+
+def levels_to_decide(user: AnyUser) -> list[Waiting]:
+    """Appraised levels waiting for the decision under the units the user decides for."""
+    return _waiting(user, "decide", Q(rating__status=RatingStatus.APPRAISED))
+
+
+def _unit_cards(rows: list[Waiting], *, kind: str, title, action: str, order: int) -> list[Todo]:
+    cards = []
+    for row in rows[:CARDS_PER_KIND]:
+        names = ", ".join(row.unit_names[:UNITS_NAMED])
+        if len(row.unit_names) > UNITS_NAMED:
+            names += " …"
+        cards.append(
+            Todo(
+                kind=kind,
+                title=title(row.count),
+                detail=f"{row.unit.name}: {names}",
+                url=reverse(
+                    "ratings:appraisal_page",
+                    kwargs={"pk": row.period_id, "unit_pk": row.unit.pk},
+                ),
+                action=action,
+                order=order,
+            )
+        )
+    return cards
 
 
 def rating_todos(user: AnyUser, today: dt.date) -> list[Todo]:

@@ -12,6 +12,7 @@ PEOPLE_PER_PAGE = 50
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
     roots = selectors.scope_roots(request.user)
     context = {
         "roots": roots,
@@ -19,7 +20,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "roles": selectors.roles_of(request.user),
         "own_person": getattr(request.user, "person", None),
         "own_memberships": selectors.own_memberships(request.user),
-        "todos": todos.todos_for(request.user, today=timezone.localdate()),
+        "todos": todos.todos_for(request.user, today=today),
+        "today": today,
     }
     return render(request, "orgunits/dashboard.html", context)
 
