@@ -20,10 +20,10 @@ from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKin
 
 from . import selectors
 from .models import PeriodKind, QuarterResult, RemediationItem, Report, ReviewPeriod, Subject
+from .report_layout import criteria_parts, score_value, section_rows
 from .rulesets import RuleSet, get_ruleset
 
 DOTS = "……………"
-ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
 
 # The wording of official documents is fixed Vietnamese, whatever the UI language.
 ROLE_TITLES = {
@@ -152,9 +152,11 @@ def report_context(
     )
 
     sections = []
-    for index, section in enumerate(form.sections):
+    for row in section_rows(form, {}):
+        section = row["section"]
         entry = {
-            "number": ROMAN[index] if index < len(ROMAN) else str(index + 1),
+            "heading": row["heading"],
+            "number": row["number"],
             "key": section.key,
             "title": section.title,
             "kind": section.kind,
@@ -277,45 +279,69 @@ def _level_name(ruleset: RuleSet, code: str) -> str:
 
 def _criteria(report: Report, ruleset: RuleSet, subject_class: str) -> dict[str, Any]:
     criteria = ruleset.criteria_for_class(subject_class)
-    points = ruleset.scoring.is_points
+    if not ruleset.scoring.is_points:
+        return _graded_criteria(report, ruleset, criteria)
+    parts = []
+    for part in criteria_parts(criteria, report.scores):
+        rows = [
+            {
+                "number": number,
+                "title": _printed(row["criterion"].title, row["criterion"].placeholder),
+                "max": _points(row["criterion"].max_points),
+                "score": _points(score_value(row["value"])),
+            }
+            for number, row in enumerate(part["rows"], 1)
+        ]
+        parts.append(
+            {
+                "number": part["number"],
+                "title": part["title"],
+                "label": part["title"].capitalize(),
+                "max": _points(part["max"]),
+                "score": _points(part["score"]),
+                "rows": rows,
+            }
+        )
+    total = _number(report.total_points)
+    entered = [
+        p["score"] for p in criteria_parts(criteria, report.scores) if p["score"] is not None
+    ]
+    if total is None and entered:
+        total = sum(entered, Decimal(0))
+    band = ""
+    if total is not None:
+        try:
+            band = _level_name(ruleset, ruleset.level_for_points(total))
+        except ValueError:
+            band = ""
+    return {
+        "model": ruleset.scoring.model,
+        "parts": parts,
+        "max_total": _points(ruleset.scoring.max_total),
+        "total": _points(total),
+        "band": band,
+    }
+
+
+def _graded_criteria(report: Report, ruleset: RuleSet, criteria: tuple) -> dict[str, Any]:
     grades = {grade.code: grade.name for grade in ruleset.scoring.grades}
     rows: list[dict[str, Any]] = []
-    groups: dict[str, dict[str, Any]] = {}
-    scores: list[Decimal] = []
+    seen: set[str] = set()
     for number, criterion in enumerate(criteria, 1):
-        if criterion.group not in groups:
-            groups[criterion.group] = {"group": criterion.group_title, "max": [], "score": []}
-            rows.append(groups[criterion.group])
+        if criterion.group not in seen:
+            seen.add(criterion.group)
+            rows.append({"group": criterion.group_title})
         raw = report.scores.get(criterion.code)
-        if points:
-            score = _number(raw)
-            groups[criterion.group]["max"].append(criterion.max_points or Decimal(0))
-            if score is not None:
-                groups[criterion.group]["score"].append(score)
-                scores.append(score)
-            shown, shown_max = _points(score), _points(criterion.max_points)
-        else:
-            shown, shown_max = (grades.get(raw, str(raw)) if raw else ""), ""
-        rows.append({"number": number, "title": criterion.title, "max": shown_max, "score": shown})
-    for group in groups.values():
-        group["max"] = _points(sum(group["max"], Decimal(0))) if points else ""
-        group["score"] = _points(sum(group["score"], Decimal(0))) if group["score"] else ""
-    result: dict[str, Any] = {"model": ruleset.scoring.model, "rows": rows}
-    if points:
-        total = _number(report.total_points)
-        if total is None and scores:
-            total = sum(scores, Decimal(0))
-        maxima = [c.max_points for c in criteria if c.max_points is not None]
-        result["max_total"] = _points(sum(maxima, Decimal(0)))
-        result["total"] = _points(total)
-        band = ""
-        if total is not None:
-            try:
-                band = _level_name(ruleset, ruleset.level_for_points(total))
-            except ValueError:
-                band = ""
-        result["band"] = band
-    return result
+        shown = grades.get(raw, str(raw)) if raw else ""
+        title = _printed(criterion.title, criterion.placeholder)
+        rows.append({"number": number, "title": title, "max": "", "score": shown})
+    return {"model": ruleset.scoring.model, "rows": rows}
+
+
+def _printed(text: str, placeholder: bool) -> str:
+    """Official documents never print an operator's placeholder: a text still awaiting its
+    official wording prints as a dotted blank, as on a paper form."""
+    return DOTS * 4 if placeholder else text
 
 
 def _checklist(report: Report, ruleset: RuleSet) -> list[dict[str, Any]]:
@@ -328,7 +354,7 @@ def _checklist(report: Report, ruleset: RuleSet) -> list[dict[str, Any]]:
             items.append(
                 {
                     "number": index,
-                    "text": item.text,
+                    "text": _printed(item.text, item.placeholder),
                     "answer": {True: "Có", False: "Không có"}.get(present, ""),
                     # Only a manifestation marked present needs (and shows) its note.
                     "note": _text(entry.get("note")) if present else "",

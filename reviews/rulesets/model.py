@@ -204,6 +204,18 @@ class FormSection:
     parts: tuple[str, ...] = ()
     # Sections titled "(nếu có)" may stay empty; the report can be submitted without them.
     required: bool = True
+    # The part heading ("A", "B") the section sits under and its own number ("I", "II"); empty
+    # when the form has no part headings (the sections are then numbered in order).
+    heading: str = ""
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class FormHeading:
+    """A part heading of a form: "A. NỘI DUNG KIỂM ĐIỂM"."""
+
+    key: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -211,9 +223,37 @@ class Form:
     code: str
     title: str
     sections: tuple[FormSection, ...]
+    headings: tuple[FormHeading, ...] = ()
 
     def sections_of_kind(self, kind: str) -> tuple[FormSection, ...]:
         return tuple(s for s in self.sections if s.kind == kind)
+
+    def numbered_sections(self) -> list[tuple[FormHeading | None, str, FormSection]]:
+        """(heading opened by this section or None, its number, section), in order.
+
+        With part headings the numbers are the form's own ("I", "II"; "" for an unnumbered
+        section); without, the sections are numbered I, II, … in order."""
+        titles = {h.key: h for h in self.headings}
+        rows: list[tuple[FormHeading | None, str, FormSection]] = []
+        current = None
+        for index, section in enumerate(self.sections):
+            opened = None
+            if self.headings and section.heading != current:
+                current = section.heading
+                opened = titles.get(current)
+            number = section.number if self.headings else roman(index + 1)
+            rows.append((opened, number, section))
+        return rows
+
+
+def roman(value: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    result = ""
+    for amount, numeral in numerals:
+        while value >= amount:
+            result += numeral
+            value -= amount
+    return result
 
 
 GROUP_TITLES: Mapping[str, str] = {
@@ -224,17 +264,23 @@ GROUP_TITLES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Criterion:
-    """One criterion of a subject class; `placeholder` means its wording awaits the operator."""
+    """One scored criteria group of a subject class, under the part `group` ("general" or
+    "tasks"). Under the 124/132 rule sets a group is a single graded criterion; under 366 it is
+    an annex's group ("Về chính trị, …") with its sub-criteria in `details`. `placeholder`
+    means its wording awaits the operator; `source` names where the wording comes from."""
 
     code: str
     group: str
     title: str
     max_points: Decimal | None
     placeholder: bool
+    details: tuple[str, ...] = ()
+    source: str = ""
+    part_title: str = ""
 
     @property
     def group_title(self) -> str:
-        return GROUP_TITLES.get(self.group, self.group)
+        return self.part_title or GROUP_TITLES.get(self.group, self.group)
 
 
 @dataclass(frozen=True)
@@ -356,6 +402,7 @@ class Manifestation:
     code: str  # "<group code>.<1-based index>", as stored in a report's checklist
     text: str
     placeholder: bool
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -467,6 +514,20 @@ class RuleSet:
     def conditions_for_class(self, subject_class: str) -> LevelConditions:
         """The class's Art. 11 conditions; none apply when the rule set does not set them."""
         return self.level_conditions.get(subject_class) or LevelConditions()
+
+    def placeholders(self) -> list[str]:
+        """What still awaits its official wording, one Vietnamese line each (empty when none)."""
+        missing = []
+        for cls, criteria in self.criteria.items():
+            name = self.subject_classes[cls].name
+            for criterion in criteria:
+                if criterion.placeholder:
+                    missing.append(f"Tiêu chí ({name}): {criterion.title}")
+        for group in self.manifestations:
+            for item in group.items:
+                if item.placeholder:
+                    missing.append(f"Biểu hiện {item.code} ({group.title}): {item.text}")
+        return missing
 
     def tier_for_kind(self, unit_kind: str) -> CalendarTier:
         for tier in self.calendar_tiers:

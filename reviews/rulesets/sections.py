@@ -13,17 +13,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from . import forms_criteria
 from .conditions import read_discipline, read_level_conditions
 from .model import (
     CALENDAR_STEPS,
     CALENDAR_TIERS,
     GROUPINGS,
     LEVEL_CODES,
-    POINT_GROUPS,
     QUOTA_BASES,
     ROUNDINGS,
     SCORING_MODELS,
-    SECTION_KINDS,
     SUBJECT_CLASSES,
     TIE_BREAKS,
     VOTE_BASES,
@@ -33,10 +32,7 @@ from .model import (
     CirculationRule,
     ConfidenceVoteRule,
     Constraints,
-    Criterion,
     Exemptions,
-    Form,
-    FormSection,
     Grade,
     HardConditions,
     Level,
@@ -219,105 +215,6 @@ def _subject_classes(root: TableReader) -> dict[str, SubjectClass]:
         item.finish()
     table.finish()
     return result
-
-
-def _forms(root: TableReader) -> dict[str, Form]:
-    table = root.table("forms")
-    if not table.names():
-        raise root.error("forms", "cần ít nhất một biểu mẫu", "needs at least one form")
-    forms = {}
-    for code in table.names():
-        item = table.table(code)
-        sections = []
-        for entry in item.tables("sections"):
-            sections.append(
-                FormSection(
-                    key=entry.string("key"),
-                    title=entry.string("title"),
-                    kind=entry.string("kind", choices=SECTION_KINDS),
-                    parts=entry.strings("parts", default=()),
-                    required=entry.boolean("required", default=True),
-                )
-            )
-            entry.finish()
-        keys = [s.key for s in sections]
-        for index, key in enumerate(keys):
-            if key in keys[:index]:
-                raise item.error(
-                    f"sections[{index}].key", f'mục "{key}" bị lặp', f'section "{key}" is repeated'
-                )
-        forms[code] = Form(code=code, title=item.string("title"), sections=tuple(sections))
-        item.finish()
-    table.finish()
-    return forms
-
-
-def _criteria(root: TableReader, scoring: Scoring) -> dict[str, tuple[Criterion, ...]]:
-    table = root.table("criteria")
-    exact_keys(table, SUBJECT_CLASSES, "nhóm đối tượng", "subject class")
-    result = {}
-    for cls in SUBJECT_CLASSES:
-        holder = table.table(cls)
-        items = []
-        for item in holder.tables("items"):
-            if scoring.is_points:
-                group = item.string("group", choices=POINT_GROUPS)
-                max_points = item.decimal("max_points", positive=True)
-            else:
-                group = item.string("group")
-                item.forbid(
-                    "max_points", 'chỉ dùng khi model = "points"', 'only used when model = "points"'
-                )
-                max_points = None
-            title = item.string("title")
-            placeholder = item.boolean("placeholder", default=False)
-            placeholder_title(item, "title", title, placeholder)
-            items.append(
-                Criterion(
-                    code=item.string("code"),
-                    group=group,
-                    title=title,
-                    max_points=max_points,
-                    placeholder=placeholder,
-                )
-            )
-            item.finish()
-        codes = [c.code for c in items]
-        for index, code in enumerate(codes):
-            if code in codes[:index]:
-                raise holder.error(
-                    f"items[{index}].code", f'mã "{code}" bị lặp', f'code "{code}" is repeated'
-                )
-        if scoring.is_points:
-            _check_point_sums(holder, items, scoring)
-        elif scoring.hard_conditions.htxs_task_criteria_grade and not any(
-            c.group == "tasks" for c in items
-        ):
-            raise holder.error(
-                "items",
-                'cần ít nhất một tiêu chí group = "tasks" (kết quả thực hiện nhiệm vụ)',
-                'needs at least one criterion with group = "tasks"',
-            )
-        holder.finish()
-        result[cls] = tuple(items)
-    table.finish()
-    return result
-
-
-def _check_point_sums(holder: TableReader, items: list[Criterion], scoring: Scoring) -> None:
-    for group, name, expected in (
-        ("general", "general_max", scoring.general_max),
-        ("tasks", "tasks_max", scoring.tasks_max),
-    ):
-        total = sum((c.max_points or Decimal(0) for c in items if c.group == group), Decimal(0))
-        if total != expected:
-            raise holder.error(
-                "items",
-                f'tổng điểm tối đa của nhóm "{group}" là {total}, phải bằng scoring.{name} = '
-                f"{expected}",
-                f'max_points of group "{group}" sum to {total}; must equal scoring.{name} = '
-                f"{expected}",
-            )
 
 
 def _quota(root: TableReader, scoring: Scoring) -> QuotaRule:
@@ -535,11 +432,17 @@ def _manifestations(root: TableReader) -> tuple[ManifestationGroup, ...]:
         if not re.fullmatch(r"[A-Za-z0-9_]+", code):
             raise group.error("code", "chỉ gồm chữ, số, _", "letters, digits and _ only")
         items = []
+        group_source = group.string("source", default="")
         for index, item in enumerate(group.tables("items"), 1):
             text = item.string("text")
             placeholder = item.boolean("placeholder", default=False)
             placeholder_title(item, "text", text, placeholder)
-            items.append(Manifestation(code=f"{code}.{index}", text=text, placeholder=placeholder))
+            source = item.string("source", default="") or ("" if placeholder else group_source)
+            items.append(
+                Manifestation(
+                    code=f"{code}.{index}", text=text, placeholder=placeholder, source=source
+                )
+            )
             item.finish()
         groups.append(
             ManifestationGroup(code=code, title=group.string("title"), items=tuple(items))
@@ -625,7 +528,7 @@ def build_ruleset(
     levels = _levels(root)
     scoring = _scoring(root, levels)
     subject_classes = _subject_classes(root)
-    forms = _forms(root)
+    forms = forms_criteria.forms(root)
     for cls in subject_classes.values():
         if cls.form not in forms:
             raise root.error(
@@ -633,7 +536,7 @@ def build_ruleset(
                 f'mẫu "{cls.form}" không có trong [forms]',
                 f'form "{cls.form}" is not defined under [forms]',
             )
-    criteria = _criteria(root, scoring)
+    criteria = forms_criteria.criteria(root, scoring)
     quota = _quota(root, scoring)
     vote = _vote(root)
     confidence_vote = _confidence_vote(root)

@@ -26,6 +26,7 @@ from .. import permissions, selectors
 from ..exceptions import ReportConflict, ReviewError
 from ..models import Attachment, Comment, Report
 from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm
+from ..report_layout import criteria_parts, section_rows
 from ..services import circulation, reports
 from ..services.report_changes import MALFORMED
 from ..services.reports import JSON_FIELDS, carried_remediation, report_ruleset
@@ -118,8 +119,9 @@ def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "subject": subject,
         "ruleset": ruleset,
         "form": form,
-        "sections": [{"section": s, "text": report.sections.get(s.key, "")} for s in form.sections],
+        "sections": section_rows(form, report.sections),
         "criteria": [{"criterion": c, "value": report.scores.get(c.code)} for c in criteria],
+        "criteria_parts": criteria_parts(criteria, report.scores),
         "checklist_groups": checklist_groups,
         "carried": carried,
         "suggestions": suggestions,

@@ -129,12 +129,19 @@
     const totalEl = document.getElementById("score-total");
     if (!totalEl || !form.dataset.pointsModel) return;
     let total = 0;
+    const parts = {};
     form.querySelectorAll(".score-input").forEach(function (el) {
       const v = parseFloat((el.value || "").replace(",", "."));
-      if (!isNaN(v)) total += v;
+      if (isNaN(v)) return;
+      total += v;
+      if (el.dataset.part) parts[el.dataset.part] = (parts[el.dataset.part] || 0) + v;
     });
     // Text is written the Vietnamese way ("89,00"), as the server writes it.
     totalEl.textContent = total.toFixed(2).replace(".", ",");
+    // Each part (general 30, tasks 70) shows its own running sum of its groups' scores.
+    form.querySelectorAll("[data-part-total]").forEach(function (el) {
+      el.textContent = (parts[el.dataset.partTotal] || 0).toFixed(2).replace(".", ",");
+    });
     const bands = JSON.parse(document.getElementById("score-bands").textContent || "[]");
     const names = JSON.parse(document.getElementById("level-names").textContent || "{}");
     const band = bands.find(function (b) { return total >= b.min; });

@@ -1,4 +1,4 @@
-"""The official's journey: a 2B report written over two visits, commented, answered, submitted,
+"""The official's journey: a 2A (leader's) report written over two visits, commented, answered, submitted,
 and the secretary's progress table showing it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def leader_report(period, member, secretary, org_officer, tree) -> Report:
-    """The member holds a leadership post, so their chi bộ review uses form 2B."""
+    """The member holds a leadership post, so their chi bộ review uses form 2A (HD 43)."""
     from reviews.services import enrolment
 
     member.person.has_leadership_post = True
@@ -30,10 +30,10 @@ def leader_report(period, member, secretary, org_officer, tree) -> Report:
     return report
 
 
-def test_official_writes_2b_report_colleague_comments_secretary_sees_progress(
+def test_official_writes_2a_report_colleague_comments_secretary_sees_progress(
     page, browser, live_server, leader_report, tree, console_errors, login, screenshot
 ):
-    assert leader_report.form_code == "2B"
+    assert leader_report.form_code == "2A"
     ruleset = reports.report_ruleset(leader_report)
     form = ruleset.form_for_class(leader_report.subject.subject_class)
     text_sections = [s for s in form.sections if s.kind == "text"]

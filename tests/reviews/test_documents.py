@@ -149,7 +149,11 @@ def test_render_report_pdf_does_show_vietnamese_headings_and_answers(units, rule
     assert ANSWER in text
     assert NOTE in raw
     assert "không hiện" not in text  # notes only for items marked present
-    assert "Tổng số điểm tự chấm: 80,5/100 điểm, tương ứng mức Hoàn thành tốt nhiệm vụ" in text
+    assert "A. NỘI DUNG KIỂM ĐIỂM" in text and "B. NỘI DUNG TỰ ĐÁNH GIÁ, XẾP LOẠI" in text
+    assert "Nhóm tiêu chí chung: 15,3/30;" in text
+    assert "Nhóm tiêu chí về kết quả thực hiện nhiệm vụ: ……/" in text
+    assert "Tổng điểm: 80,5/100, tương ứng mức Hoàn thành tốt nhiệm vụ" in text
+    assert "[" not in raw  # placeholders print as dotted blanks, never as operator notes
     assert "Chậm đổi mới phương pháp chỉ đạo." in raw and "Đã khắc phục" in raw
     assert "Tự nhận mức xếp loại: Hoàn thành tốt nhiệm vụ" in text
     assert "NGƯỜI TỰ KIỂM ĐIỂM" in text

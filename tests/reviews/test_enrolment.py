@@ -216,12 +216,12 @@ def test_enrol_period_does_create_reports_with_form_of_subject_class(tree, perio
     for report in reports:
         assert report.status == ReportStatus.NOT_STARTED
         assert report.form_code == ruleset.form_for_class(report.subject.subject_class).code
-    # QĐ 366 (2025 forms): Mẫu 01 collectives, 2A non-leaders, 2B leaders, 2C outside.
+    # QĐ 366 / HD 43: Mẫu 01 collectives, 2A leaders, 2B non-leaders, 2C outside.
     by_class = {r.subject.subject_class: r.form_code for r in reports}
     assert by_class == {
         SubjectClass.COLLECTIVE: "01",
-        SubjectClass.LEADER: "2B",
-        SubjectClass.NON_LEADER: "2A",
+        SubjectClass.LEADER: "2A",
+        SubjectClass.NON_LEADER: "2B",
         SubjectClass.OUTSIDE: "2C",
     }
 

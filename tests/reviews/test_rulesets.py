@@ -273,24 +273,51 @@ def test_qd366_forms_are_the_2025_set():
     ruleset = get_ruleset(CENTRAL)
 
     assert set(ruleset.forms) == {"01", "2A", "2B", "2C", "05"}
-    assert ruleset.form_for_class("leader").code == "2B"
-    assert ruleset.form_for_class("non_leader").code == "2A"
+    # HD 43 reverses HD 25: 2A is for leaders and managers, 2B for everyone else.
+    assert ruleset.form_for_class("leader").code == "2A"
+    assert ruleset.form_for_class("central_cadre").code == "2A"
+    assert ruleset.form_for_class("non_leader").code == "2B"
     assert ruleset.form_for_class("outside").code == "2C"
     assert ruleset.form_for_class("collective").code == "01"
 
 
-def test_qd366_criteria_are_marked_placeholders_summing_to_30_and_70():
+def test_qd366_criteria_groups_sum_to_30_and_70_and_each_is_sourced_or_a_placeholder():
     ruleset = get_ruleset(CENTRAL)
 
     for cls in ruleset.subject_classes:
         criteria = ruleset.criteria_for_class(cls)
-        assert all(c.placeholder and c.title.startswith("[") for c in criteria)
         assert sum(c.max_points for c in criteria if c.group == "general") == 30
         assert sum(c.max_points for c in criteria if c.group == "tasks") == 70
+        for c in criteria:
+            assert c.placeholder == c.title.startswith("[")
+            assert c.placeholder or c.source
+
+
+def test_qd366_non_leader_general_groups_are_the_annex_4_wording():
+    criteria = get_ruleset(CENTRAL).criteria_for_class("non_leader")
+
+    general = [c for c in criteria if c.group == "general"]
+    assert [c.title for c in general][0] == (
+        "Về chính trị, phẩm chất đạo đức và ý thức tổ chức kỷ luật"
+    )
+    assert general[-1].title == "Về tự phê bình và phê bình, khắc phục hạn chế, khuyết điểm"
+    assert not any(c.placeholder for c in general)
+    assert len(general[0].details) == 10
+    assert general[0].group_title == "NHÓM TIÊU CHÍ CHUNG"
+
+
+def test_qd366_leader_and_collective_groups_follow_annexes_3_and_1():
+    ruleset = get_ruleset(CENTRAL)
+
+    leader = ruleset.criteria_for_class("leader")
+    assert [c.group for c in leader].count("general") == 5
+    assert [c.group for c in leader].count("tasks") == 3
+    collective = ruleset.criteria_for_class("collective")
+    assert [c.group for c in collective].count("general") == 6
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.stem)
-def test_the_27_manifestations_are_3_groups_of_9_placeholders(path: Path):
+def test_the_27_manifestations_are_3_groups_of_9_sourced_or_placeholders(path: Path):
     groups = load_ruleset_file(path).manifestations
 
     assert [g.title for g in groups] == [
@@ -300,7 +327,8 @@ def test_the_27_manifestations_are_3_groups_of_9_placeholders(path: Path):
     ]
     items = [item for group in groups for item in group.items]
     assert [len(g.items) for g in groups] == [9, 9, 9]
-    assert all(item.placeholder and item.text.startswith("[") for item in items)
+    assert all(item.placeholder == item.text.startswith("[") for item in items)
+    assert all(item.placeholder or item.source for item in items)
     assert len({item.code for item in items}) == 27
     assert groups[0].items[0].code == f"{groups[0].code}.1"
 
@@ -379,13 +407,48 @@ def test_load_ruleset_rejects_unknown_key_when_key_is_misspelt(tmp_path: Path):
 
 def test_load_ruleset_rejects_criteria_when_task_points_do_not_sum_to_70(tmp_path: Path):
     data = shipped_data()
-    data["criteria"]["leader"]["items"][-1]["max_points"] = 30
+    data["criteria"]["leader"]["groups"]["L_XLTT"]["max_points"] = 10
 
     message = rejection(write(tmp_path, data))
 
     assert "qd366-hd43.toml" in message
-    assert "criteria.leader.items" in message
+    assert "criteria.leader.groups" in message
     assert "65" in message and "70" in message
+
+
+def test_load_ruleset_rejects_criteria_when_general_groups_do_not_sum_to_30(tmp_path: Path):
+    data = shipped_data()
+    data["criteria"]["non_leader"]["groups"]["K_CT"]["max_points"] = 16
+
+    message = rejection(write(tmp_path, data))
+
+    assert "criteria.non_leader.groups" in message
+    assert "31" in message and "30" in message
+
+
+def test_load_ruleset_rejects_confirmed_group_when_it_has_no_source(tmp_path: Path):
+    data = shipped_data()
+    del data["criteria"]["non_leader"]["groups"]["K_CT"]["source"]
+
+    assert "criteria.non_leader.groups.K_CT.source" in rejection(write(tmp_path, data))
+
+
+def test_local_variant_overrides_only_the_maxima_of_groups_by_code(tmp_path: Path):
+    (tmp_path / "qd366-hd43.toml").write_text(dump_toml(shipped_data()), encoding="utf-8")
+    (tmp_path / "local-366.toml").write_text(
+        'code = "local-366"\nversion = 1\ntitle = "Biến thể"\nextends = "qd366-hd43"\n'
+        'legal_basis = ["x"]\nrating_years = [2025, 9999]\n'
+        "[criteria.leader.groups.L_CT]\nmax_points = 10\n"
+        "[criteria.leader.groups.L_UT]\nmax_points = 2\n",
+        encoding="utf-8",
+    )
+
+    local = load_ruleset_file(tmp_path / "local-366.toml")
+
+    leader = {c.code: c for c in local.criteria_for_class("leader")}
+    assert leader["L_CT"].max_points == 10 and leader["L_UT"].max_points == 2
+    assert leader["L_CT"].title == get_ruleset(CENTRAL).criteria_for_class("leader")[0].title
+    assert [c.code for c in local.criteria_for_class("leader")] == list(leader)
 
 
 def test_load_ruleset_rejects_ruleset_when_levels_is_missing(tmp_path: Path):
@@ -494,11 +557,11 @@ def test_load_ruleset_rejects_calendar_when_upper_tier_runs_before_lower_R_L3(tm
 
 def test_load_ruleset_rejects_placeholder_when_text_is_not_bracketed(tmp_path: Path):
     data = shipped_data()
-    data["manifestations"]["groups"][0]["items"][0]["text"] = "Một nội dung tự đặt"
+    data["manifestations"]["groups"][1]["items"][0]["text"] = "Một nội dung tự đặt"
 
     message = rejection(write(tmp_path, data))
 
-    assert "manifestations.groups[0].items[0].text" in message
+    assert "manifestations.groups[1].items[0].text" in message
 
 
 def test_load_ruleset_rejects_version_when_below_1(tmp_path: Path):
