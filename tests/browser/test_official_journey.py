@@ -1,5 +1,5 @@
-"""The official's journey: a 2A (leader's) report written over two visits, commented, answered, submitted,
-and the secretary's progress table showing it."""
+"""The official's journey: a leader's 2A report written over two visits, commented, answered,
+submitted, and the secretary's progress table showing it."""
 
 from __future__ import annotations
 

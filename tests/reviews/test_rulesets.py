@@ -297,9 +297,7 @@ def test_qd366_non_leader_general_groups_are_the_annex_4_wording():
     criteria = get_ruleset(CENTRAL).criteria_for_class("non_leader")
 
     general = [c for c in criteria if c.group == "general"]
-    assert [c.title for c in general][0] == (
-        "Về chính trị, phẩm chất đạo đức và ý thức tổ chức kỷ luật"
-    )
+    assert general[0].title == "Về chính trị, phẩm chất đạo đức và ý thức tổ chức kỷ luật"
     assert general[-1].title == "Về tự phê bình và phê bình, khắc phục hạn chế, khuyết điểm"
     assert not any(c.placeholder for c in general)
     assert len(general[0].details) == 10
