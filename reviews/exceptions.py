@@ -95,3 +95,20 @@ class QuarterResultRefused(ReviewError):
 
 class NoQuarterResults(ReviewError):
     pass
+
+
+class RuleSetHasPlaceholders(ReviewError):
+    """The rule set still has texts awaiting their official wording; an administrator must
+    confirm opening the period anyway, with a reason."""
+
+    def __init__(self, ruleset_title: str, missing: list[str]):
+        self.missing = missing
+        shown = "; ".join(missing[:5]) + ("; …" if len(missing) > 5 else "")
+        super().__init__(
+            f"Bộ quy tắc «{ruleset_title}» còn {len(missing)} nội dung chưa có nguyên văn "
+            f"({shown}). Chỉ quản trị viên được mở kỳ khi đã xác nhận và ghi rõ lý do."
+        )
+
+
+class PlaceholderConfirmationNotAllowed(ReviewError):
+    """Only an administrator of the scope may confirm opening a period on placeholders."""

@@ -96,6 +96,24 @@ class LocalRuleSet(models.Model):
         ]
 
 
+class PlaceholderConfirmation(models.Model):
+    """Audit: a period was opened although its rule set still had texts awaiting their official
+    wording, confirmed by an administrator (None: from the command line) with a reason."""
+
+    period = models.OneToOneField(
+        ReviewPeriod, on_delete=models.PROTECT, related_name="placeholder_confirmation"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), db_default=Now())
+    reason = models.TextField(_("reason"))
+    ruleset_code = models.CharField(_("rule set"), max_length=64)
+    ruleset_version = models.PositiveIntegerField(_("rule set version"))
+    ruleset_digest = models.CharField(max_length=64)
+    placeholders = models.JSONField(default=list)
+
+
 class WorkdayOverride(models.Model):
     """A day the government swapped or added: the working-day calendar's exceptions."""
 

@@ -84,6 +84,11 @@ def can_create_period(user: AnyUser, unit: OrgUnit) -> bool:
     return has_role_on(user, unit, ["appraise", "administer"])
 
 
+def can_confirm_placeholders(user: AnyUser, unit: OrgUnit) -> bool:
+    """Opening a period whose rule set still has placeholders takes an administrator."""
+    return has_role_on(user, unit, ["administer"])
+
+
 def can_view_progress(user: AnyUser, unit: OrgUnit) -> bool:
     return has_role_on(user, unit, ["run_review", "appraise", "decide", "administer"])
 

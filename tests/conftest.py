@@ -107,6 +107,7 @@ def outsider(tree):
 @pytest.fixture
 def period(tree, org_officer):
     return periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2026",
         kind="annual",
         year=2026,

@@ -10,16 +10,28 @@ from django.db import IntegrityError, transaction
 from orgunits import limits
 from orgunits.models import OrgUnit
 
-from .. import rulesets, selectors
+from .. import permissions, rulesets, selectors
 from ..exceptions import (
     DateOutsidePeriod,
     LocalRuleSetMismatch,
     PeriodAlreadyExists,
+    PlaceholderConfirmationNotAllowed,
     QuarterNotAssessed,
+    RuleSetHasPlaceholders,
     RuleSetNotFound,
     TextTooLong,
 )
-from ..models import LocalRuleSet, PeriodKind, PeriodStatus, ReviewPeriod, ScheduleOverride
+from ..models import (
+    LocalRuleSet,
+    PeriodKind,
+    PeriodStatus,
+    PlaceholderConfirmation,
+    ReviewPeriod,
+    ScheduleOverride,
+)
+
+# The reason recorded when a command (demo data, benchmarks) opens a period on placeholders.
+COMMAND_LINE_REASON = "Dữ liệu mẫu, mở từ dòng lệnh khi bộ quy tắc còn nội dung chờ nguyên văn."
 
 
 def _load(code: str) -> rulesets.RuleSet:
@@ -40,11 +52,55 @@ def create_period(
     quarter: int | None = None,
     ruleset_code: str | None = None,
     created_by: AbstractBaseUser | None = None,
+    placeholders_reason: str = "",
+    placeholders_confirmed_by: AbstractBaseUser | None = None,
 ) -> ReviewPeriod:
-    """Open a review period for a subtree under a rule set (default: the one for the year)."""
+    """Open a review period for a subtree under a rule set (default: the one for the year).
+
+    A rule set with texts still awaiting their official wording opens only with a written
+    reason (`placeholders_reason`), confirmed by an administrator of the scope (the web) or by
+    the operator at the command line (`placeholders_confirmed_by` None); it is audited."""
     ruleset = _load(ruleset_code) if ruleset_code else rulesets.ruleset_for_year(year)
     if kind == PeriodKind.QUARTERLY:
         _check_quarter(ruleset, quarter)
+    missing = ruleset.placeholders()
+    reason = placeholders_reason.strip()
+    if missing and not reason:
+        raise RuleSetHasPlaceholders(ruleset.title, missing)
+    confirmer = placeholders_confirmed_by
+    if (
+        missing
+        and confirmer is not None
+        and not permissions.can_confirm_placeholders(confirmer, scope)
+    ):
+        raise PlaceholderConfirmationNotAllowed(
+            "Chỉ quản trị viên của đơn vị được xác nhận mở kỳ khi bộ quy tắc còn nội dung "
+            "chưa có nguyên văn."
+        )
+    period = _create(name, kind, year, quarter, scope, opens_on, ruleset, created_by)
+    if missing:
+        PlaceholderConfirmation.objects.create(
+            period=period,
+            confirmed_by=confirmer,
+            reason=reason,
+            ruleset_code=ruleset.code,
+            ruleset_version=ruleset.version,
+            ruleset_digest=ruleset.digest,
+            placeholders=missing,
+        )
+    return period
+
+
+def _create(
+    name: str,
+    kind: str,
+    year: int,
+    quarter: int | None,
+    scope: OrgUnit,
+    opens_on: dt.date,
+    ruleset: rulesets.RuleSet,
+    created_by: AbstractBaseUser | None,
+) -> ReviewPeriod:
     try:
         with transaction.atomic():
             return ReviewPeriod.objects.create(

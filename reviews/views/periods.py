@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from orgunits.models import OrgUnit
 from orgunits.selectors import AnyUser
 
 from .. import permissions, rulesets, selectors
-from ..exceptions import PeriodAlreadyExists, ReviewError
+from ..exceptions import PeriodAlreadyExists, ReviewError, RuleSetHasPlaceholders
 from ..forms import CirculationForm, PeriodForm, ScheduleOverrideForm
 from ..models import Milestone, ReportStatus, ReviewPeriod
 from ..services import circulation as circulation_services
@@ -90,6 +91,7 @@ def period_create(request: HttpRequest) -> HttpResponse:
         default_ruleset=rulesets.default_ruleset().code,
         suggested=_suggested_ruleset(year),
     )
+    context: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not permissions.can_create_period(request.user, data["scope"]):
@@ -104,15 +106,24 @@ def period_create(request: HttpRequest) -> HttpResponse:
                 opens_on=data["opens_on"],
                 ruleset_code=data["ruleset"],
                 created_by=request.user,
+                placeholders_reason=request.POST.get("placeholders_reason", ""),
+                placeholders_confirmed_by=request.user,
             )
         except PeriodAlreadyExists as exc:
             form.add_error("year", str(exc))
+        except RuleSetHasPlaceholders as exc:
+            form.add_error(None, str(exc))
+            context["placeholders"] = exc.missing
+            context["can_confirm"] = permissions.can_confirm_placeholders(
+                request.user, data["scope"]
+            )
         except ReviewError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The review period was created."))
             return redirect("reviews:period_detail", pk=period.pk)
-    return render(request, "reviews/period_form.html", {"form": form})
+    context["form"] = form
+    return render(request, "reviews/period_form.html", context)
 
 
 # -- one period ---------------------------------------------------------------------------------

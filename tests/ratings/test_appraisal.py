@@ -49,6 +49,7 @@ ADMITTED = dt.date(2010, 1, 1)
 
 def make_period(tree, user, year: int, code: str = "qd366-hd43") -> ReviewPeriod:
     return periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name=f"Kiểm điểm năm {year}",
         kind="annual",
         year=year,

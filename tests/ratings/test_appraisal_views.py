@@ -454,6 +454,7 @@ def test_a_gap_ends_the_htxs_streak(client, tree, member):
 
 def published_year(tree, user, member, year: int, level: str) -> None:
     period = periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name=f"Kiểm điểm năm {year}",
         kind="annual",
         year=year,

@@ -20,6 +20,7 @@ from reviews.services.reports import carried_remediation
 @pytest.fixture
 def last_year(tree, org_officer):
     return periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2025",
         kind="annual",
         year=2025,

@@ -114,6 +114,7 @@ def build_seed(tree, officer) -> Seed:
     person("n1", "new_cell")
 
     period = periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2026",
         kind="annual",
         year=2026,
@@ -181,6 +182,7 @@ def build_seed(tree, officer) -> Seed:
         _rate(subject(unit_key, person_key), level, status, **extra)
 
     earlier = periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2025",
         kind="annual",
         year=2025,

@@ -22,6 +22,7 @@ LONG_AGO = dt.date(2010, 5, 19)
 @pytest.fixture
 def period(tree, org_officer):
     return create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2025",
         kind="annual",
         year=2025,
@@ -237,6 +238,7 @@ def test_enrol_period_does_group_quota_per_grassroots_organisation_and_class_R_Q
     )
     a, b, c = _person_at(tree.cell_a), _person_at(tree.cell_b), _person_at(other)
     period = create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm toàn tỉnh 2025",
         kind="annual",
         year=2025,

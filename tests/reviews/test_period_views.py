@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from orgunits import services
 from orgunits.models import MembershipRole
+from orgunits.roles import Role
 from reviews import selectors
 from reviews.models import Circulation, Eligibility, ReviewPeriod, Subject, Suggestion
 from reviews.services.enrolment import enrol_period
@@ -25,6 +27,7 @@ OPENS_ON = dt.date(2025, 11, 17)
 @pytest.fixture
 def period(tree, org_officer):
     return create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2025",
         kind="annual",
         year=2025,
@@ -62,6 +65,9 @@ def test_period_list_does_offer_creation_only_to_officers(client, period, org_of
 
 
 def test_period_create_does_create_period_as_org_officer(client, tree, org_officer):
+    # The 366 set still has texts awaiting their wording: opening it takes an administrator's
+    # confirmation (tests/reviews/test_period_placeholders.py), so the officer is one here.
+    services.grant_role(user=org_officer, unit=tree.district, role=Role.ADMINISTRATOR)
     client.force_login(org_officer)
     url = reverse("reviews:period_create")
     assert client.get(url).status_code == 200
@@ -73,6 +79,7 @@ def test_period_create_does_create_period_as_org_officer(client, tree, org_offic
         "scope": str(tree.district.pk),
         "opens_on": "2025-11-17",
         "ruleset": "qd366-hd43",
+        "placeholders_reason": "Đã báo cáo; nhập nguyên văn trước khi các chi bộ họp.",
     }
     response = client.post(url, data)
     period = ReviewPeriod.objects.get()

@@ -33,7 +33,13 @@ CYCLE = [
 
 def _period(scope, user, name="Kiểm điểm năm 2025"):
     return create_period(
-        name=name, kind="annual", year=2025, scope=scope, opens_on=OPENS_ON, created_by=user
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
+        name=name,
+        kind="annual",
+        year=2025,
+        scope=scope,
+        opens_on=OPENS_ON,
+        created_by=user,
     )
 
 

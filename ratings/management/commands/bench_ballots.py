@@ -112,6 +112,7 @@ class Command(BaseCommand):
         )
         today = dt.date.today()
         data.period = periods.create_period(
+            placeholders_reason=periods.COMMAND_LINE_REASON,
             name=f"Đo thời gian {data.prefix}",
             kind="annual",
             year=today.year,

@@ -454,6 +454,7 @@ class Generator:
 
         root = OrgUnit.objects.get(pk=self.root.id)
         period = period_services.create_period(
+            placeholders_reason=period_services.COMMAND_LINE_REASON,
             name=f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {self.year}",
             kind=PeriodKind.ANNUAL,
             year=self.year,

@@ -48,7 +48,7 @@ from orgunits.models import OrgUnit, UnitKind
 from orgunits.services import create_unit
 from reviews import reminders, rulesets, selectors
 from reviews.models import ReviewPeriod
-from reviews.services.periods import create_period
+from reviews.services.periods import COMMAND_LINE_REASON, create_period
 from reviews.tasks import send_deadline_reminders
 
 RULESET = "qd366-hd43"
@@ -178,6 +178,7 @@ class Command(BaseCommand):
             offset = _cell_offset()
             opens_on = selectors.work_calendar().add_working_days(due, -offset)
             self.period = create_period(
+                placeholders_reason=COMMAND_LINE_REASON,
                 name=f"Thử tải nhắc việc {self.tag}",
                 kind="ad_hoc",
                 year=opens_on.year,

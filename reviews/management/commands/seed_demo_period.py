@@ -24,6 +24,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             try:
                 period = periods.create_period(
+                    placeholders_reason=periods.COMMAND_LINE_REASON,
                     name=f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {YEAR}",
                     kind="annual",
                     year=YEAR,
