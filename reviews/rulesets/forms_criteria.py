@@ -137,11 +137,19 @@ def _part_titles(table: TableReader, scoring: Scoring) -> dict[str, str]:
 
 
 def _group_codes(holder: TableReader) -> list[str]:
-    groups = holder.table("groups")
-    codes = groups.names()
+    """The group codes in the order of `order` (tables lose their order in a period's
+    snapshot, which is stored with sorted keys)."""
+    codes = holder.table("groups").names()
     if not codes:
         raise holder.error("groups", "cần ít nhất một nhóm tiêu chí", "needs at least one group")
-    return codes
+    order = list(holder.strings("order"))
+    if sorted(order) != sorted(codes):
+        raise holder.error(
+            "order",
+            f"phải liệt kê đúng một lần mỗi nhóm: {choices_text(sorted(codes))}",
+            f"must list each group exactly once: {choices_text(sorted(codes))}",
+        )
+    return order
 
 
 def _criterion(

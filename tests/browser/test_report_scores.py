@@ -9,7 +9,7 @@ from reviews.services.reports import report_ruleset
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCORES = {"C1": "9.5", "C2": "9.5", "C3": "9", "N1": "31", "N2": "30"}
+SCORES = {"K_CT": "13.5", "K_NL": "9.5", "K_TPB": "4", "K_NV": "62"}  # Annex 4 groups
 
 
 def test_saved_scores_are_still_there_after_a_reload_with_total_and_band(

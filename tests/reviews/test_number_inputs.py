@@ -15,7 +15,8 @@ from django.urls import reverse
 from reviews.services import reports
 from reviews.services.reports import report_ruleset
 
-SCORES = {"C1": 9.5, "C2": 9.5, "C3": 9, "N1": 31, "N2": 30}  # 89 points: "Hoàn thành tốt"
+# The groups of Annex 4 (a member without a post): 89 points, "Hoàn thành tốt".
+SCORES = {"K_CT": 13.5, "K_NL": 9.5, "K_TPB": 4, "K_NV": 62}
 
 
 def _save_scores(report, user):
@@ -33,7 +34,7 @@ def test_report_edit_does_show_saved_scores_unlocalized_in_number_inputs(
     client.force_login(member)
     html = client.get(reverse("reviews:report_edit", args=[member_report.pk])).text
     values = dict(re.findall(r'name="scores:(\w+)"\s+value="([^"]*)"', html))
-    assert values == {"C1": "9.5", "C2": "9.5", "C3": "9", "N1": "31", "N2": "30"}
+    assert values == {"K_CT": "13.5", "K_NL": "9.5", "K_TPB": "4", "K_NV": "62"}
     # The total in text is Vietnamese: a decimal comma.
     assert re.search(r'data-testid="score-total">89,00<', html)
     assert "Hoàn thành tốt nhiệm vụ" in html
@@ -43,7 +44,7 @@ def test_report_detail_does_write_scores_the_vietnamese_way(client, member, memb
     _save_scores(member_report, member)
     client.force_login(member)
     html = client.get(reverse("reviews:report_detail", args=[member_report.pk])).text
-    assert ": 9,5</li>" in html
+    assert ": 9,5/10</li>" in html
     assert "89,00" in html
 
 

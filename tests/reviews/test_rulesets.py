@@ -698,3 +698,28 @@ def test_ruleset_for_unit_does_keep_the_rules_a_period_was_created_under(period,
     assert again == stored
     assert again.quota.ratio == stored.quota.ratio
     assert period.ruleset_digest == stored.digest
+
+
+def test_from_snapshot_does_keep_the_order_of_criteria_groups():
+    # A period stores its rule set with sorted keys; the groups must come back in `order`.
+    ruleset = get_ruleset(CENTRAL)
+
+    restored = rulesets.from_snapshot(dict(ruleset.data), f"order-{ruleset.digest}")
+
+    for cls in ruleset.subject_classes:
+        assert [c.code for c in restored.criteria_for_class(cls)] == [
+            c.code for c in ruleset.criteria_for_class(cls)
+        ]
+    assert [c.code for c in restored.criteria_for_class("non_leader")] == [
+        "K_CT",
+        "K_NL",
+        "K_TPB",
+        "K_NV",
+    ]
+
+
+def test_load_ruleset_rejects_criteria_order_when_it_misses_a_group(tmp_path: Path):
+    data = shipped_data()
+    data["criteria"]["non_leader"]["order"] = ["K_CT", "K_NL", "K_NV"]
+
+    assert "criteria.non_leader.order" in rejection(write(tmp_path, data))
