@@ -150,6 +150,7 @@ def member_report(enrolled, member, tree) -> Report:
 
 def quarter_period(scope, officer, quarter: int, year: int = 2026):
     return periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name=f"Tự đánh giá quý {quarter} năm {year}",
         kind="quarterly",
         quarter=quarter,

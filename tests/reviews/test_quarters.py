@@ -247,7 +247,7 @@ def test_quarterly_report_pdf_does_show_quarter_scores_total_and_level_via_the_w
     assert "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN" in flat
     assert "Quý 2 năm 2026" in flat
     assert "Mẫu 05" in flat
-    assert "Tổng số điểm tự chấm: 90/100 điểm" in flat
+    assert "Tổng điểm: 90/100" in flat  # the totals line of B.I, per part and in all
     assert "Tự nhận mức xếp loại: Hoàn thành xuất sắc nhiệm vụ" in flat
     assert "Kết quả xếp loại của cấp có thẩm quyền: Hoàn thành tốt nhiệm vụ" in flat
     task = next(
