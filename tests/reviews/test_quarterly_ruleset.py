@@ -37,8 +37,9 @@ def test_older_rule_sets_assess_no_one_quarterly(code: str):
 def test_form_for_period_is_form_05_only_in_a_quarterly_period():
     ruleset = get_ruleset("qd366-hd43")
 
+    # HD 43 gives leaders, central cadres included, Mẫu 2A in the year-end review.
     assert ruleset.form_for_period("central_cadre", quarterly=True).code == "05"
-    assert ruleset.form_for_period("central_cadre", quarterly=False).code == "2B"
+    assert ruleset.form_for_period("central_cadre", quarterly=False).code == "2A"
 
 
 @pytest.mark.parametrize("quarters", [[4], [1, 1], [], [0, 2], ["1"]])
