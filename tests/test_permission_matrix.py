@@ -377,6 +377,7 @@ def two_sites(tree, period, outsider, settings, tmp_path):
     MembershipFactory(person=person, unit=tree.cell_a)
     MembershipFactory(person=person, unit=tree.elsewhere)
     away = periods.create_period(
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
         name="Kiểm điểm năm 2026 (tỉnh khác)",
         kind="annual",
         year=2026,
