@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from reviews.rule_text import without_rule_id
+
 PASSED, CAPPED, OPEN, BLOCKED = "passed", "capped", "open", "blocked"
+# A stored check without a message (none is written so today).
+UNMET = "Một điều kiện chưa đạt."
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ def appraisal_state(
         if check.get("ok"):
             continue
         cap = str(check.get("cap") or "")
-        message = str(check.get("message") or check.get("code") or "")
+        # Rows stored by older versions carry rule ids in their messages.
+        message = without_rule_id(str(check.get("message") or "")) or UNMET
         if check.get("blocks") or (cap and (not level or rank(level) < rank(cap))):
             blocking.append(message)
         elif not cap:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKin
 from orgunits.text import clip, nfc, nfc_lines, vn_decimal
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReviewPeriod, Subject, Suggestion
+from reviews.rule_text import without_rule_id
 from reviews.rulesets import MeetingRule
 
 from .. import notices
@@ -112,18 +112,14 @@ class LeftOut:
     reason: str
 
 
-_RULE_ID = re.compile(r"^R-[A-Z]+\d+:\s*")
-
-
 def exclusion_reason(subject: Subject) -> str:
     """Why a subject is not reviewed or not rated, as enrolment or an officer decided it (the
     rule ids of the stored reason are for the record, not for the chair)."""
     if subject.eligibility_overridden and subject.override_reason:
         return subject.override_reason
-    reason = _RULE_ID.sub("", subject.eligibility_reason)
-    if not reason:
-        return str(Eligibility(subject.eligibility).label)
-    return reason[:1].upper() + reason[1:]
+    return without_rule_id(subject.eligibility_reason) or str(
+        Eligibility(subject.eligibility).label
+    )
 
 
 def _site_subjects(meeting: Meeting):

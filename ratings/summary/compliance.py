@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Window
 from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
 from reviews.models import QuotaGroup, ReviewPeriod
+from reviews.rule_text import without_rule_id
 
 from ..models import Rating
 from ..quota import base_count, with_exception, within_cap
@@ -95,7 +96,7 @@ def kht_ratings(period: ReviewPeriod, unit: OrgUnit) -> QuerySet[Rating]:
 def kht_reasons(rating: Rating) -> list[str]:
     """Why a subject is KHT: the failed checks that capped it, then the officer's reason."""
     reasons = [
-        str(c.get("message", "")).strip()
+        without_rule_id(str(c.get("message", "")))
         for c in rating.checks or []
         # A failed check without a cap (e.g. a condition not verified for lack of facts)
         # lowered nothing, so it is no reason for the level.

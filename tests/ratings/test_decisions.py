@@ -65,7 +65,7 @@ def test_appraisal_state_does_follow_the_checks():
     assert appraisal_state([met, capped], KHT, rank).code == CAPPED
     assert appraisal_state([met, unverified], HTT, rank).unmet == ["Chưa xác minh."]
     assert appraisal_state([met, unverified], HTT, rank).code == OPEN
-    assert appraisal_state([met, capped], HT, rank).blocking == ["R-K1: bị kỷ luật."]
+    assert appraisal_state([met, capped], HT, rank).blocking == ["Bị kỷ luật."]
     state = appraisal_state([met, missing, unverified], HTT, rank)
     assert (state.code, state.blocking) == (BLOCKED, ["Chưa có tổng điểm."])
     assert len(state.unmet) == 2
