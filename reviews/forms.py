@@ -63,10 +63,10 @@ class PeriodForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
         self.fields["kind"].initial = PeriodKind.ANNUAL
         if suggested is not None:
-            year, code = suggested
+            year, title = suggested
             self.fields["ruleset"].help_text = _(
-                "For the year %(year)s the rule set %(code)s applies."
-            ) % {"year": year, "code": code}
+                "For the year %(year)s this rule set applies: %(title)s."
+            ) % {"year": year, "title": title}
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("data-testid", f"period-{name}")
 

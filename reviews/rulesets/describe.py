@@ -93,6 +93,16 @@ def _note(ruleset: RuleSet, *keys: str) -> str | None:
     return f"[{weakest}] {text}"
 
 
+def _parent_title(code: str) -> str:
+    """The title of the shipped rule set a local variant extends (its code is not for people)."""
+    from . import get_ruleset  # the package imports this module
+
+    try:
+        return get_ruleset(code).title
+    except KeyError:
+        return "bộ quy tắc gốc"
+
+
 def _level_name(ruleset: RuleSet, code: str) -> str:
     return ruleset.level(code).name
 
@@ -101,14 +111,14 @@ def _identity(rs: RuleSet) -> Section:
     first, last = rs.rating_years
     years = f"từ năm {first}" if last == 9999 else f"{first}–{last}"
     rows: list[Row] = [
-        ("Bộ quy tắc", f"{rs.title} (mã {rs.code}, phiên bản {rs.version})", None),
+        ("Bộ quy tắc", f"{rs.title} (phiên bản {rs.version})", None),
         ("Căn cứ", "; ".join(rs.legal_basis), _note(rs, "legal_basis")),
         ("Năm đánh giá áp dụng", years, None),
     ]
     if rs.extends:
         changed = ", ".join(rs.overrides) or "không có"
         rows.append(
-            ("Kế thừa", f"bộ quy tắc {rs.extends}; các tham số điều chỉnh: {changed}", None)
+            ("Kế thừa", f"{_parent_title(rs.extends)}; các tham số điều chỉnh: {changed}", None)
         )
     if rs.is_default:
         rows.append(("Mặc định", "Dùng cho các kỳ kiểm điểm mới", None))

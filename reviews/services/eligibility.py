@@ -81,8 +81,8 @@ def individual_eligibility(
         if party_status in rules.not_reviewed_party_statuses:
             return Verdict(
                 Eligibility.NOT_REVIEWED,
-                "R-E1: đảng viên được miễn công tác và sinh hoạt đảng hoặc đang bị đình chỉ "
-                "sinh hoạt đảng.",
+                "Không kiểm điểm: đảng viên được miễn công tác và sinh hoạt đảng hoặc đang bị "
+                "đình chỉ sinh hoạt đảng.",
             )
         if (
             admitted_on
@@ -90,7 +90,7 @@ def individual_eligibility(
         ):
             return Verdict(
                 Eligibility.NOT_REVIEWED,
-                f"R-E1: vào Đảng ngày {admitted_on:%d/%m/%Y}, chưa đủ "
+                f"Không kiểm điểm: vào Đảng ngày {admitted_on:%d/%m/%Y}, chưa đủ "
                 f"{rules.min_months_since_admission} tháng.",
             )
     sick = _absent_months(absences, year, {AbsenceKind.SICK_LEAVE})
@@ -100,27 +100,27 @@ def individual_eligibility(
         if worked < rules.state_min_months_worked:
             return Verdict(
                 Eligibility.NOT_RATED,
-                f"R-E3: thời gian công tác trong năm khoảng {worked:.1f} tháng, dưới "
-                f"{rules.state_min_months_worked} tháng: vẫn viết kiểm điểm, không xếp loại.",
+                f"Không xếp loại: thời gian công tác trong năm khoảng {worked:.1f} tháng, dưới "
+                f"{rules.state_min_months_worked} tháng (vẫn viết bản kiểm điểm).",
             )
         if away >= rules.sick_leave_cap_months:
             return Verdict(
                 Eligibility.CAPPED,
-                f"R-E3: nghỉ khoảng {away:.1f} tháng trong năm: không xếp loại cao hơn "
-                "“Hoàn thành nhiệm vụ”.",
+                "Không xếp loại cao hơn “Hoàn thành nhiệm vụ”: "
+                f"nghỉ khoảng {away:.1f} tháng trong năm.",
             )
     if sick >= rules.sick_leave_cap_months:
         return Verdict(
             Eligibility.CAPPED,
-            f"R-E3: nghỉ ốm khoảng {sick:.1f} tháng trong năm (từ "
-            f"{rules.sick_leave_cap_months:g} tháng): không xếp loại cao hơn "
-            "“Hoàn thành nhiệm vụ”.",
+            "Không xếp loại cao hơn “Hoàn thành nhiệm vụ”: "
+            f"nghỉ ốm khoảng {sick:.1f} tháng trong năm (từ {rules.sick_leave_cap_months:g} "
+            "tháng trở lên).",
         )
     maternity = _absent_months(absences, year, {AbsenceKind.MATERNITY})
     if maternity > 0:
         return Verdict(
             Eligibility.ELIGIBLE,
-            f"R-E3: nghỉ thai sản khoảng {maternity:.1f} tháng: đánh giá theo thời gian "
+            f"Nghỉ thai sản khoảng {maternity:.1f} tháng: đánh giá theo thời gian "
             "thực tế công tác.",
         )
     return Verdict(Eligibility.ELIGIBLE)
@@ -133,7 +133,7 @@ def collective_eligibility(
     if established_on and months_between(established_on, reference) < rules.collective_min_months:
         return Verdict(
             Eligibility.NOT_RATED,
-            f"R-E2: thành lập ngày {established_on:%d/%m/%Y}, chưa đủ "
+            f"Không xếp loại: tập thể thành lập ngày {established_on:%d/%m/%Y}, chưa đủ "
             f"{rules.collective_min_months} tháng.",
         )
     return Verdict(Eligibility.ELIGIBLE)

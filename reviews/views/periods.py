@@ -66,13 +66,17 @@ def period_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ruleset_choices() -> list[tuple[str, str]]:
-    return [(rs.code, f"{rs.title} ({rs.code}, v{rs.version})") for rs in rulesets.all_rulesets()]
+    # People choose by title and version; the code is the form's value only.
+    return [
+        (rs.code, f"{rs.title} ({_('version %(v)s') % {'v': rs.version}})")
+        for rs in rulesets.all_rulesets()
+    ]
 
 
 def _suggested_ruleset(year: object) -> tuple[int, str] | None:
     try:
         year = int(year)  # type: ignore[call-overload]
-        return year, rulesets.ruleset_for_year(year).code
+        return year, rulesets.ruleset_for_year(year).title
     except (TypeError, ValueError, KeyError):  # RuleSetNotFound is a KeyError
         return None
 
@@ -244,6 +248,7 @@ def period_rules(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "ruleset": ruleset,
         "is_local": ruleset.code != period.ruleset_code,
+        "base_title": getattr(_ruleset_or_none(period.ruleset_code), "title", ""),
         "sections": rule_sections(ruleset),
     }
     return render(request, "reviews/period_rules.html", context)

@@ -102,7 +102,7 @@ def test_build_agenda_does_leave_out_members_not_reviewed_R_E1(tree, period, sec
     reasons = {entry.subject.person: entry.reason for entry in left_out}
     assert "miễn công tác và sinh hoạt đảng" in reasons[exempt]
     assert "đình chỉ sinh hoạt" in reasons[suspended]
-    assert reasons[recent] == "Vào Đảng ngày 02/09/2026, chưa đủ 6 tháng."
+    assert reasons[recent] == "Không kiểm điểm: vào Đảng ngày 02/09/2026, chưa đủ 6 tháng."
     assert not any("R-E" in reason for reason in reasons.values())
 
 

@@ -67,7 +67,7 @@ def test_enrol_period_does_mark_exempt_member_not_reviewed_R_E1(tree, period):
     enrol_period(period=period)
     subject = _subject(period, person)
     assert subject.eligibility == Eligibility.NOT_REVIEWED
-    assert subject.eligibility_reason.startswith("R-E1")
+    assert subject.eligibility_reason.startswith("Không kiểm điểm:")
 
 
 def test_enrol_period_does_mark_suspended_member_not_reviewed_R_E1(tree, period):
@@ -97,7 +97,7 @@ def test_enrol_period_does_mark_new_collective_not_rated_R_E2(tree, period):
     new = Subject.objects.get(period=period, unit=new_cell, person=None)
     assert new.subject_class == SubjectClass.COLLECTIVE
     assert new.eligibility == Eligibility.NOT_RATED
-    assert new.eligibility_reason.startswith("R-E2")
+    assert new.eligibility_reason.startswith("Không xếp loại:")
     old = Subject.objects.get(period=period, unit=tree.cell_a, person=None)
     assert old.eligibility == Eligibility.ELIGIBLE
 
@@ -112,7 +112,7 @@ def test_enrol_period_does_mark_sick_leave_3_months_capped_R_E3(tree, period):
     _absence(short, AbsenceKind.SICK_LEAVE, dt.date(2025, 3, 1), dt.date(2025, 4, 15))
     enrol_period(period=period)
     assert _subject(period, sick).eligibility == Eligibility.CAPPED
-    assert _subject(period, sick).eligibility_reason.startswith("R-E3")
+    assert _subject(period, sick).eligibility_reason.startswith("Không xếp loại cao hơn")
     assert _subject(period, short).eligibility == Eligibility.ELIGIBLE
 
 
@@ -124,7 +124,7 @@ def test_enrol_period_does_mark_state_side_worked_under_6_months_not_rated_R_E3(
     subject = _subject(period, person, board)
     assert subject.subject_class == SubjectClass.LEADER
     assert subject.eligibility == Eligibility.NOT_RATED
-    assert subject.eligibility_reason.startswith("R-E3")
+    assert subject.eligibility_reason.startswith("Không xếp loại:")
 
 
 def test_enrol_period_does_mark_maternity_rated_on_time_worked_R_E3(tree, period):

@@ -127,7 +127,8 @@ def test_period_rules_does_show_quota_row_in_vietnamese(client, period, org_offi
     html = response.content.decode()
     assert response.status_code == 200
     assert "Quy định 366-QĐ/TW (30/08/2025)" in html  # the legal basis
-    assert "qd366-hd43" in html
+    assert "Quy định 366-QĐ/TW và Hướng dẫn 43-HD/BTCTW (phiên bản" in html
+    assert "qd366-hd43" not in html
     # The [?] note on rounding, under its row.
     assert "Chưa có văn bản trung ương quy định cách làm tròn" in html
     assert "20% số được xếp loại Hoàn thành tốt nhiệm vụ, làm tròn xuống" in html

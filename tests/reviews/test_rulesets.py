@@ -364,7 +364,7 @@ def test_describe_shows_the_local_small_group_rule_of_thanhhoa():
     }
 
     assert "dưới 5" in rows["Ngoại lệ cho nhóm nhỏ"]
-    assert "qd366-hd43" in rows["Kế thừa"]
+    assert "Quy định 366-QĐ/TW và Hướng dẫn 43-HD/BTCTW" in rows["Kế thừa"]
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.stem)
