@@ -20,7 +20,7 @@ import pytest
 from django.urls import reverse
 
 from documents import registry
-from ratings.models import Decision, SummaryNarrative
+from ratings.models import Decision, Rating, SummaryNarrative
 from reviews.models import Subject
 from reviews.rulesets import all_rulesets
 from tests.test_permission_matrix import MATRIX, PERSONAS, objects  # noqa: F401 (fixture)
@@ -89,7 +89,7 @@ def visible_text(html: str) -> str:
 
 def pdf_text(pdf: bytes) -> str:
     done = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return done.stdout.decode()
 
@@ -139,7 +139,11 @@ def _documents(tree, objects) -> dict[str, str]:  # noqa: F811
 
 @pytest.mark.django_db
 def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
-    client, request, tree, objects, settings  # noqa: F811
+    client,
+    request,
+    tree,
+    objects,  # noqa: F811 (the fixture imported above)
+    settings,
 ):
     settings.LANGUAGE_CODE = "vi"
     # Rows written before the texts lost their rule ids: shown without them.
@@ -148,9 +152,7 @@ def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
     )
     Subject.objects.filter(pk=secretary_subject.pk).update(eligibility_reason=LEGACY_REASON)
     Subject.objects.filter(pk=objects["subject"]["pk"]).update(eligibility_reason=LEGACY_REASON)
-    secretary_subject.rating.__class__.objects.filter(subject=secretary_subject).update(
-        checks=[LEGACY_CHECK]
-    )
+    Rating.objects.filter(subject=secretary_subject).update(level="KHT", checks=[LEGACY_CHECK])
 
     texts = _pages(client, request, objects) | _documents(tree, objects)
     found = {where: shown for where, text in texts.items() if (shown := hits(text))}

@@ -35,7 +35,7 @@ STATUS_NAMES = {
 }
 OWN_ROW = "Trực thuộc trực tiếp"
 DEDUP_NOTE = (
-    "Một người kiểm điểm ở nhiều nơi (R-E4) được tính một lần trong mỗi dòng và trong dòng "
+    "Một người kiểm điểm ở nhiều nơi được tính một lần trong mỗi dòng và trong dòng "
     "tổng cộng, với mức thấp hơn nếu hai nơi xếp khác nhau; vì vậy tổng các dòng có thể lớn "
     "hơn dòng tổng cộng."
 )

@@ -181,7 +181,7 @@ def write_xlsx(
     quota = _Sheet(
         workbook,
         "Tỷ lệ HTXS theo nhóm",
-        f"Tỷ lệ Hoàn thành xuất sắc nhiệm vụ theo nhóm đối tượng (R-Q1) – {unit.name}",
+        f"Tỷ lệ Hoàn thành xuất sắc nhiệm vụ theo nhóm đối tượng – {unit.name}",
         [
             ("STT", 6, "t"),
             ("Nhóm đối tượng", 50, "t"),

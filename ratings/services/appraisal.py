@@ -25,6 +25,7 @@ from orgunits.models import OrgUnit, UnitKind
 from orgunits.text import nfc_lines
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, ReportStatus, ReviewPeriod, Subject
+from reviews.rule_text import without_rule_id
 from reviews.services.remediation import unremedied_counts
 
 from .. import notices
@@ -80,6 +81,8 @@ __all__ = [
 ]
 
 RATED = (Eligibility.ELIGIBLE, Eligibility.CAPPED)
+# The check of a subject capped by absence whose stored reason is empty.
+ABSENCE_CAP = "Nghỉ dài ngày trong năm: không xếp loại cao hơn Hoàn thành nhiệm vụ."
 
 
 def _ballot_proposals(period: ReviewPeriod, subject_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -141,7 +144,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                 ruleset.scoring.hard_conditions.kht_if_disciplined_in_year
                 and subject.person_id in disciplined_people
             ):
-                found.append(Check("R-K1", False, "R-K1: bị kỷ luật trong năm đánh giá.", cap=KHT))
+                found.append(Check("R-K1", False, "Bị kỷ luật trong năm đánh giá.", cap=KHT))
             found.extend(_level_conditions(subject, ruleset, found, context))
             checks[subject.pk] = found
             proposals[subject.pk] = _proposal(found, ruleset)
@@ -194,8 +197,8 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                     Check(
                         "R-L2",
                         ok,
-                        f"R-L2: tập thể lãnh đạo không cao hơn mức của {organisation.unit.name} "
-                        f"({cap}).",
+                        "Tập thể lãnh đạo, quản lý không xếp cao hơn mức của "
+                        f"{organisation.unit.name} ({cap}).",
                         cap=cap,
                     )
                 )
@@ -219,7 +222,7 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
                     Check(
                         "R-L1",
                         ok,
-                        f"R-L1: người đứng đầu không cao hơn mức của tập thể {unit_name} ({cap}).",
+                        f"Người đứng đầu không xếp cao hơn mức của tập thể {unit_name} ({cap}).",
                         cap=cap,
                     )
                 )
@@ -275,7 +278,9 @@ def _base_checks(subject: Subject, ruleset, ballots, unremedied: int = 0) -> lis
             Check("proposal", False, "Chưa có đề xuất (phiếu kín hoặc tự nhận).", blocks=True)
         )
     if subject.eligibility == Eligibility.CAPPED:
-        found.append(Check("R-E3", False, subject.eligibility_reason or "R-E3", cap=HT))
+        found.append(
+            Check("R-E3", False, without_rule_id(subject.eligibility_reason) or ABSENCE_CAP, cap=HT)
+        )
     if ruleset.scoring.model == "points":
         total = report.total_points if report is not None else None
         if total is None:
@@ -335,7 +340,7 @@ def _members_support(levels: list[str], ruleset) -> Check:
     """R-L4: a chi bộ rated HTT needs every member at HT or better and half at HTT or better."""
     rated = [lvl for lvl in levels if lvl]
     if not rated:
-        return Check("R-L4", True, "R-L4: chưa có đảng viên được xếp loại.")
+        return Check("R-L4", True, "Chưa có đảng viên được xếp loại.")
     at_least_ht = sum(1 for lvl in rated if ruleset.level_rank(lvl) <= ruleset.level_rank(HT))
     at_least_htt = sum(1 for lvl in rated if ruleset.level_rank(lvl) <= ruleset.level_rank(HTT))
     minimum = Fraction(ruleset.constraints.cell_htt_min_pct_htt, 100)
@@ -343,8 +348,9 @@ def _members_support(levels: list[str], ruleset) -> Check:
     return Check(
         "R-L4",
         ok,
-        f"R-L4: {at_least_ht}/{len(rated)} đảng viên từ HT trở lên, {at_least_htt}/{len(rated)} "
-        f"từ HTT trở lên (cần 100% và {float(minimum) * 100:g}%).",
+        "Chi bộ xếp HTT cần mọi đảng viên từ HT trở lên và "
+        f"{float(minimum) * 100:g}% từ HTT trở lên: {at_least_ht}/{len(rated)} từ HT trở lên, "
+        f"{at_least_htt}/{len(rated)} từ HTT trở lên.",
         cap="" if ok else HT,
     )
 
@@ -370,8 +376,8 @@ def change_level(*, rating: Rating, level: str, reason: str, user: AbstractBaseU
         HT
     ):
         raise LevelAboveCap(
-            "R-E3: đối tượng này chỉ được xếp loại không quá mức Hoàn thành nhiệm vụ "
-            f"({subject.eligibility_reason or 'nghỉ ốm, nghỉ chế độ'})."
+            "Đối tượng này chỉ được xếp loại không quá mức Hoàn thành nhiệm vụ "
+            f"({without_rule_id(subject.eligibility_reason) or 'nghỉ ốm, nghỉ chế độ'})."
         )
     reason = limits.check_text(
         nfc_lines(reason), kind="reason", label="Lý do thay đổi", error=TextTooLong

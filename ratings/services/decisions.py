@@ -121,7 +121,7 @@ def apply_quota_suggestion(*, group: QuotaGroup, user: AbstractBaseUser) -> list
     QuotaGroup.objects.select_for_update().get(pk=group.pk)
     suggestion = group_status(group)
     moved = []
-    reason = "Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm (R-Q1): " + " ".join(suggestion.steps)
+    reason = "Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm: " + " ".join(suggestion.steps)
     # The cap depends on how many move, not on who: a decided HTXS cannot move, so the
     # lowest-ranked proposals that are still open move in its place.
     to_move = len(suggestion.move_down)
@@ -191,7 +191,7 @@ def decide(
     shares = _state_share_problems(period, unit)
     if shares:
         raise QuotaExceeded(
-            "Tỷ lệ công chức xếp loại HTXS cao hơn tỷ lệ đảng viên xếp loại HTXS (R-Q6).", shares
+            "Tỷ lệ công chức xếp loại HTXS cao hơn tỷ lệ đảng viên xếp loại HTXS.", shares
         )
     violations = linkage_violations(period, pending)
     if violations:
@@ -294,7 +294,7 @@ def state_share_violation(
     if state <= party:
         return ""
     return (
-        f"R-Q6: {unit_name}: tỷ lệ công chức xếp loại HTXS {state_htxs}/{len(state_levels)} "
+        f"{unit_name}: tỷ lệ công chức xếp loại HTXS {state_htxs}/{len(state_levels)} "
         f"({float(state) * 100:.1f}%) cao hơn tỷ lệ đảng viên xếp loại HTXS "
         f"{party_htxs}/{len(party_levels)} ({float(party) * 100:.1f}%)."
     )
@@ -367,8 +367,8 @@ def linkage_violations(period: ReviewPeriod, ratings: list[Rating]) -> list[str]
                 cap = collective_levels.get(unit_id)
                 if cap and ruleset.level_rank(rating.level) < ruleset.level_rank(cap):
                     problems.append(
-                        f"R-L1: {subject} ({rating.level}) cao hơn mức của tập thể {unit_name} "
-                        f"({cap})"
+                        f"{subject} ({rating.level}) cao hơn mức của tập thể {unit_name} do mình "
+                        f"đứng đầu ({cap})"
                     )
         unit = units[subject.unit_id]
         if (
@@ -380,7 +380,8 @@ def linkage_violations(period: ReviewPeriod, ratings: list[Rating]) -> list[str]
             cap = collective_levels.get(parent.pk) if parent else None
             if cap and ruleset.level_rank(rating.level) < ruleset.level_rank(cap):
                 problems.append(
-                    f"R-L2: {unit.name} ({rating.level}) cao hơn mức của {parent.name} ({cap})"
+                    f"Tập thể lãnh đạo {unit.name} ({rating.level}) cao hơn mức của {parent.name} "
+                    f"({cap})"
                 )
     return problems
 

@@ -130,7 +130,7 @@ def _unit_discipline(
     own = [r for r in records if r.unit_id == unit.pk]
     found = []
     if own:
-        found.append(Check("R-K1", False, "R-K1: tập thể bị kỷ luật trong năm đánh giá.", KHT))
+        found.append(Check("R-K1", False, "Tập thể bị kỷ luật trong năm đánh giá.", KHT))
     if children is None:
         children = _subunit_ids(unit)
     disciplined = {r.unit_id for r in records if r.unit_id in children}
@@ -139,15 +139,12 @@ def _unit_discipline(
             Check(
                 "R-K1",
                 False,
-                f"R-K1: {len(disciplined)}/{len(children)} tổ chức trực thuộc bị kỷ luật "
-                "(trên 20%).",
+                f"{len(disciplined)}/{len(children)} tổ chức trực thuộc bị kỷ luật (trên 20%).",
                 KHT,
             )
         )
     if any(r.is_corruption for r in records if r.unit_id in children):
-        found.append(
-            Check("R-K1", False, "R-K1: có tổ chức trực thuộc bị kỷ luật về tham nhũng.", KHT)
-        )
+        found.append(Check("R-K1", False, "Có tổ chức trực thuộc bị kỷ luật về tham nhũng.", KHT))
     return found
 
 
@@ -206,7 +203,7 @@ def record_discipline(
             subject__unit_id__in=units, subject__subject_class=SubjectClass.COLLECTIVE
         )
     reason = (
-        f"R-K3: quyết định kỷ luật ngày {decision_date:%d/%m/%Y} về vi phạm ngày "
+        f"Quyết định kỷ luật ngày {decision_date:%d/%m/%Y} về vi phạm ngày "
         f"{violation_date:%d/%m/%Y}; xem xét lại mức xếp loại năm {violation_date.year}."
     )
     reopened = []

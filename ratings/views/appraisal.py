@@ -340,7 +340,11 @@ def rating_discipline(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.warning(
             request,
-            _("Decided ratings re-opened for re-rating (R-K3): %(names)s.") % {"names": names},
+            _(
+                "Decided ratings re-opened for re-rating (a violation disciplined later counts "
+                "in the year it happened): %(names)s."
+            )
+            % {"names": names},
         )
     return redirect("ratings:rating_file", pk=rating.pk)
 

@@ -102,7 +102,7 @@ def test_officer_appraises_applies_quota_authority_decides_member_sees_result(
     events = page.get_by_test_id("level-event")
     expect(events).to_have_count(2)
     expect(events.last).to_contain_text("HTXS → HTT")
-    expect(events.last).to_contain_text("R-Q1")
+    expect(events.last).to_contain_text("Điều chỉnh theo tỷ lệ tối đa HTXS")
     expect(page.get_by_test_id("rating-level")).to_have_text("HTT")
     screenshot("org-rating-file")
 

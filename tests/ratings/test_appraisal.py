@@ -614,7 +614,7 @@ def test_decide_rejects_head_above_collective_when_officer_raised_R_L1(
         user=org_officer,
     )
 
-    with pytest.raises(LinkageViolated, match="R-L1"):
+    with pytest.raises(LinkageViolated, match=r"cao hơn mức của tập thể .* do mình đứng đầu"):
         appraisal.decide(
             period=enrolled, unit=tree.district, user=authority, decided_on=dt.date(2026, 12, 20)
         )
@@ -649,7 +649,7 @@ def test_decide_rejects_leadership_collective_above_organisation_when_raised_R_L
         user=org_officer,
     )
 
-    with pytest.raises(LinkageViolated, match="R-L2"):
+    with pytest.raises(LinkageViolated, match=r"Tập thể lãnh đạo .* cao hơn mức của"):
         appraisal.decide(
             period=enrolled, unit=tree.district, user=authority, decided_on=dt.date(2026, 12, 20)
         )
@@ -704,7 +704,7 @@ def test_decide_rejects_htxs_over_cap_R_Q1(cell_group, period, tree, org_officer
     assert [r.subject.person for r in moved] == [people[1]]
     lower = rating(period, tree.cell_a, people[1])
     assert (lower.level, lower.proposed_level, lower.quota_adjusted) == (HTT, HTXS, True)
-    assert "R-Q1" in lower.change_reason
+    assert "tỷ lệ tối đa HTXS" in lower.change_reason
     appraisal.decide(
         period=period, unit=tree.district, user=authority, decided_on=dt.date(2026, 12, 20)
     )
@@ -919,7 +919,7 @@ def test_decide_rejects_state_htxs_share_above_party_share_R_Q6(
     problems = appraisal.state_share_violations(period, unit)
 
     assert len(problems) == 1
-    assert "R-Q6" in problems[0]
+    assert "tỷ lệ công chức xếp loại HTXS" in problems[0]
     assert "2/8" in problems[0]
     assert "1/6" in problems[0]
     with pytest.raises(QuotaExceeded) as refused:
@@ -1034,7 +1034,7 @@ def test_quota_services_do_leave_audit_reason(cell_group, period, tree, org_offi
 
     label, _status, reason = audit(Rating, moved.pk)[-1]
     assert label == "update"
-    assert reason.startswith("Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm (R-Q1)")
+    assert reason.startswith("Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm:")
     assert audit(QuotaException, exception.pk) == [
         ("insert", "", "Đơn vị dẫn đầu phong trào thi đua")
     ]

@@ -245,7 +245,7 @@ def test_applying_the_suggestion_moves_the_lowest_ranked_down(client, appraised,
     assert levels == ["HTXS", "HTT", "HTT", "HTT"]
     assert any(appraised.candidates[3].full_name in m for m in messages_of(response))
     moved = rating_of(appraised.period, tree.cell_a, appraised.candidates[3])
-    assert moved.quota_adjusted and "R-Q1" in moved.change_reason
+    assert moved.quota_adjusted and "tỷ lệ tối đa HTXS" in moved.change_reason
 
 
 def test_quota_exception_is_for_the_competent_authority(client, appraised, org_officer, authority):
@@ -349,7 +349,7 @@ def test_my_results_shows_the_reason_for_a_quota_adjustment(
     client.force_login(moved.user)
     html = client.get(reverse("ratings:my_results")).content.decode()
     assert 'data-testid="adjustment-reason"' in html
-    assert "R-Q1" in html
+    assert "Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm" in html
 
 
 def test_cancel_is_for_the_superior_level_only(client, appraised, tree, org_officer, authority):

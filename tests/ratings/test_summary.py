@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 LEVELS = ["HTXS", "HTT", "HT", "KHT"]
 DECIDED = {"decided", "published"}
-KHT_CHECK = "R-K1: bị kỷ luật trong năm đánh giá."
+KHT_CHECK = "Bị kỷ luật trong năm đánh giá."
 KHT_REASON = "Chi bộ mất đoàn kết nội bộ, kết luận của cấp trên."
 
 

@@ -64,13 +64,13 @@ AGENCIES = ["Ủy ban nhân dân", "Hội đồng nhân dân", "Văn phòng", "P
 INDIVIDUAL_WEIGHTS = {"HTXS": 13.0, "HTT": 75.0, "HT": 11.2, "KHT": 0.8}
 COLLECTIVE_WEIGHTS = {"HTXS": 15.0, "HTT": 71.0, "HT": 12.5, "KHT": 1.5}
 KHT_REASONS = [
-    "R-K1: bị kỷ luật trong năm đánh giá.",
+    "Bị kỷ luật trong năm đánh giá.",
     "Có tiêu chí được đánh giá ở mức Kém.",
     "Đơn vị do đồng chí trực tiếp lãnh đạo hoàn thành dưới 50% chỉ tiêu, nhiệm vụ chủ yếu.",
 ]
 COLLECTIVE_KHT_REASONS = [
-    "R-K1: tập thể bị kỷ luật trong năm đánh giá.",
-    "R-K1: có trên 20% tổ chức trực thuộc bị kỷ luật.",
+    "Tập thể bị kỷ luật trong năm đánh giá.",
+    "Có trên 20% tổ chức trực thuộc bị kỷ luật.",
 ]
 POINTS = {"HTXS": (90, 100), "HTT": (70, 89), "HT": (50, 69), "KHT": (30, 49)}
 LEVEL_ORDER = ("HTXS", "HTT", "HT", "KHT")
@@ -502,13 +502,19 @@ class Generator:
         if p.status in (PartyStatus.EXEMPT, PartyStatus.SUSPENDED):
             return (
                 Eligibility.NOT_REVIEWED,
-                "R-E1: đảng viên được miễn công tác và sinh hoạt đảng hoặc đang bị đình chỉ "
-                "sinh hoạt đảng.",
+                "Không kiểm điểm: đảng viên được miễn công tác và sinh hoạt đảng hoặc đang bị "
+                "đình chỉ sinh hoạt đảng.",
             )
         if p.admitted >= self.opens_on - dt.timedelta(days=183):
-            return Eligibility.NOT_REVIEWED, "R-E1: đảng viên mới được kết nạp dưới 6 tháng."
+            return (
+                Eligibility.NOT_REVIEWED,
+                "Không kiểm điểm: đảng viên mới được kết nạp dưới 6 tháng.",
+            )
         if self.rng.random() < 0.015:
-            return Eligibility.CAPPED, "R-E3: nghỉ ốm từ 3 tháng trở lên trong năm."
+            return (
+                Eligibility.CAPPED,
+                "Không xếp loại cao hơn “Hoàn thành nhiệm vụ”: nghỉ ốm từ 3 tháng trở lên.",
+            )
         return Eligibility.ELIGIBLE, ""
 
     def _anchor(self, unit: Unit) -> Unit:
@@ -535,7 +541,10 @@ class Generator:
         for unit in self.units:
             if unit.kind in collective_kinds:
                 if unit.established_on:
-                    verdict = (Eligibility.NOT_RATED, "R-E2: tập thể mới thành lập dưới 6 tháng.")
+                    verdict = (
+                        Eligibility.NOT_RATED,
+                        "Không xếp loại: tập thể mới thành lập dưới 6 tháng.",
+                    )
                 else:
                     verdict = (Eligibility.ELIGIBLE, "")
                 subjects.append((unit, None, SubjectClass.COLLECTIVE, *verdict))
