@@ -48,10 +48,28 @@ class DecideForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    confirm = forms.BooleanField(
+        label=_(
+            "I have checked the list: the decision cannot be edited afterwards, only cancelled "
+            "and replaced by another decision."
+        ),
+        error_messages={"required": _("Tick the confirmation to issue the decision.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decided_on"].initial = timezone.localdate()
+
+
+class PublishForm(forms.Form):
+    """Publishing tells every person their level: it cannot be taken back."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "Publish to everyone concerned: each person sees their level; this cannot be undone."
+        ),
+        error_messages={"required": _("Tick the confirmation to publish the results.")},
+    )
 
 
 class QuotaExceptionForm(forms.Form):

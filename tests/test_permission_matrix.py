@@ -162,7 +162,10 @@ MATRIX = {
     "ratings:appraisal_page": row("period_cell", "403 403 200 200 200 404"),
     "ratings:appraisal_run": row("period_cell", "403 403 302 403 302 404", "POST"),
     "ratings:decide": row(
-        "period_cell", "403 403 403 302 302 404", "POST", {"decided_on": "2026-12-28"}
+        "period_cell",
+        "403 403 403 302 302 404",
+        "POST",
+        {"decided_on": "2026-12-28", "confirm": "on"},
     ),
     "ratings:rating_file": row("rating", "404 200 200 200 200 404"),
     "ratings:rating_change_level": row(
@@ -190,7 +193,9 @@ MATRIX = {
         {"percent": "25", "scope": "group", "reason": "Lý do"},
     ),
     "ratings:decision_detail": row("decision", "404 200 200 200 200 404"),
-    "ratings:decision_publish": row("decision", "404 403 403 302 302 404", "POST"),
+    "ratings:decision_publish": row(
+        "decision", "404 403 403 302 302 404", "POST", {"confirm": "on"}
+    ),
     "ratings:decision_cancel": row(
         "decision", "404 403 403 302 302 404", "POST", {"reason": "Lý do"}
     ),

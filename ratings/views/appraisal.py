@@ -35,6 +35,7 @@ from ..forms_appraisal import (
     ChangeLevelForm,
     DecideForm,
     DisciplineRecordForm,
+    PublishForm,
     RemediationForm,
     RemediationStatusForm,
 )
@@ -460,6 +461,10 @@ def decision_publish(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.get_decision_for_user(request.user, pk)
     if not permissions.can_decide(request.user, decision.unit):
         raise PermissionDenied
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("ratings:decision_detail", pk=decision.pk)
     try:
         appraisal_services.publish(decision=decision, user=request.user)
     except RatingError as exc:

@@ -286,7 +286,7 @@ def test_decide_over_the_cap_shows_the_computation_R_Q1(client, appraised, tree,
     client.force_login(authority)
     response = client.post(
         decide_url(appraised.period, tree.district),
-        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28"},
+        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28", "confirm": "on"},
         follow=True,
     )
     assert not Decision.objects.exists()
@@ -299,7 +299,7 @@ def test_decide_over_the_cap_shows_the_computation_R_Q1(client, appraised, tree,
 def test_decide_is_refused_to_the_appraiser(client, appraised, tree, org_officer):
     client.force_login(org_officer)
     response = client.post(
-        decide_url(appraised.period, tree.district), {"decided_on": "2026-12-28"}
+        decide_url(appraised.period, tree.district), {"decided_on": "2026-12-28", "confirm": "on"}
     )
     assert response.status_code == 403
 
@@ -311,7 +311,7 @@ def test_decide_publish_and_member_sees_only_their_published_level(
     client.force_login(authority)
     response = client.post(
         decide_url(appraised.period, tree.district),
-        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28"},
+        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28", "confirm": "on"},
     )
     decision = Decision.objects.get()
     assert response["Location"] == reverse("ratings:decision_detail", args=[decision.pk])
@@ -321,7 +321,7 @@ def test_decide_publish_and_member_sees_only_their_published_level(
     assert client.get(reverse("ratings:decision_detail", args=[decision.pk])).status_code == 404
 
     client.force_login(authority)
-    client.post(reverse("ratings:decision_publish", args=[decision.pk]))
+    client.post(reverse("ratings:decision_publish", args=[decision.pk]), {"confirm": "on"})
     decision.refresh_from_db()
     assert decision.status == DecisionStatus.PUBLISHED
 
@@ -511,3 +511,35 @@ def test_unit_history_is_for_officers(client, tree, member, secretary, outsider)
     client.force_login(secretary)
     response = client.get(url)
     assert response.context["history"].htxs_streak == 2
+
+
+def test_decide_view_rejects_without_the_confirmation_tick(client, appraised, tree, authority):
+    group_apply(appraised, authority)
+    client.force_login(authority)
+
+    response = client.post(
+        decide_url(appraised.period, tree.district),
+        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28"},
+        follow=True,
+    )
+
+    assert not Decision.objects.exists()
+    assert "Hãy đánh dấu xác nhận" in response.content.decode()
+
+
+def test_publish_view_rejects_without_the_confirmation_tick(
+    client, appraised, tree, org_officer, authority
+):
+    group_apply(appraised, org_officer)
+    client.force_login(authority)
+    client.post(
+        decide_url(appraised.period, tree.district),
+        {"number": "12-QĐ/ĐU", "decided_on": "2026-12-28", "confirm": "on"},
+    )
+    decision = Decision.objects.get()
+
+    response = client.post(reverse("ratings:decision_publish", args=[decision.pk]), follow=True)
+
+    decision.refresh_from_db()
+    assert decision.status != DecisionStatus.PUBLISHED
+    assert "Hãy đánh dấu xác nhận" in response.content.decode()
