@@ -111,7 +111,7 @@ def counting_minutes_context(ballot_round: BallotRound, *, place: str = "") -> d
             "name": str(subject),
             "role": _subject_role(subject, roles),
             "counts": [int(result.counts.get(o["code"], 0)) for o in options],
-            "proposed": _label(options, result.proposed) or "Không đạt",
+            "proposed": _label(options, result.proposed) or "Không đạt mức nào",
             "computation": _computation_line(result.computation, options, confidence),
         }
         if confidence:
@@ -148,6 +148,7 @@ def counting_minutes_context(ballot_round: BallotRound, *, place: str = "") -> d
         "rows": rows,
         "widths": _column_widths(len(options), confidence),
         "chair": _chair_name(meeting),
+        "secretary": meeting.secretary_name,
     }
     if ballot_round.kind == RoundKind.RATING:
         context["quota"] = _quota_check(results, ruleset.quota)
@@ -364,7 +365,7 @@ def meeting_minutes_context(meeting: Meeting, *, place: str = "") -> dict[str, A
                 share = Fraction(str(result.computation.get("low_share", "0")))
                 outcome = f"tín nhiệm thấp {_percent(share)}"
             else:
-                outcome = _label(ballot_round.options, result.proposed) or "Không đạt"
+                outcome = _label(ballot_round.options, result.proposed) or "Không đạt mức nào"
             candidates.append({"name": str(result.candidate.subject), "outcome": outcome})
         summaries.append(
             {

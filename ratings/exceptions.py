@@ -156,3 +156,27 @@ class ExceptionRatioOutOfRange(RatingError):
 
 class NotCompetentAuthority(RatingError):
     """R-Q5: only the competent level (the authority over the unit) grants an exception."""
+
+
+class VotersMissing(RatingError):
+    """Closing a round while some of those issued a ballot have not voted needs confirming."""
+
+    def __init__(self, voted: int, issued: int) -> None:
+        self.voted, self.issued = voted, issued
+        super().__init__(f"{voted}/{issued} người đã bỏ phiếu — đóng phiếu?")
+
+
+class SuspendedFromVoting(NotEligibleToVote):
+    """A member suspended from party activities receives no ballot."""
+
+
+class NoFollowUpNeeded(RatingError):
+    pass
+
+
+class SecretaryNotPresent(RatingError):
+    pass
+
+
+class MeetingHasOpenRound(RatingError):
+    pass

@@ -146,6 +146,8 @@ MATRIX = {
     "ratings:round_prepare": row(
         "meeting", "403 302 403 403 302 404", "POST", {"kind": "rating", "mode": "electronic"}
     ),
+    "ratings:meeting_secretary": row("meeting", "403 302 403 403 302 404", "POST", {"person": ""}),
+    "ratings:meeting_close": row("meeting", "403 302 403 403 302 404", "POST"),
     # A prepared electronic round: the console is the chair's; the booth is for those present
     # (not open yet: a notice), others who see the meeting are refused; nobody enters a paper
     # count; the counting minutes do not exist yet (a message and back to the results).
@@ -153,6 +155,8 @@ MATRIX = {
     "ratings:round_status": row("round", "403 200 403 403 200 404"),
     "ratings:round_open": row("round", "403 302 403 403 302 404", "POST"),
     "ratings:round_close": row("round", "403 302 403 403 302 404", "POST"),
+    # Nobody reached "no level" in a prepared round: the chair is told so on the results page.
+    "ratings:round_follow_up": row("round", "403 302 403 403 302 404", "POST"),
     "ratings:round_vote": row("round", "200 200 403 403 403 404"),
     "ratings:round_results": row("round", "200 200 200 200 200 404"),
     "ratings:round_paper_entry": row("round", "403 403 403 403 403 404"),

@@ -44,6 +44,16 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("chair"),
     )
+    # The meeting's secretary (thư ký hội nghị), chosen by the chair among those present; the
+    # name is kept as printed in the minutes.
+    secretary = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting secretary"),
+    )
     secretary_name = models.CharField(_("minutes taken by"), max_length=255, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED

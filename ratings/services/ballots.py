@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from orgunits.models import Person
+from orgunits.models import PartyStatus, Person
 from reviews import selectors as review_selectors
 from reviews.models import Eligibility, Subject, SubjectClass
 
@@ -40,6 +40,8 @@ from ..exceptions import (
     QuorumNotMet,
     RoundNotClosed,
     RoundNotOpen,
+    SuspendedFromVoting,
+    VotersMissing,
 )
 from ..models import (
     Attendance,
@@ -168,7 +170,10 @@ def open_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
         meeting_id=ballot_round.meeting_id, status=RoundStatus.OPEN
     ).exists():
         raise AnotherRoundOpen("Đang có một vòng bỏ phiếu khác chưa kết thúc.")
-    attendance = Attendance.objects.filter(meeting_id=ballot_round.meeting_id)
+    meeting = ballot_round.meeting
+    attendance = Attendance.objects.filter(meeting=meeting)
+    if not review_selectors.ruleset_for_unit(meeting.period, meeting.unit).vote.suspended_in_quorum:
+        attendance = attendance.exclude(person__party_status__in=NO_BALLOT_PARTY_STATUSES)
     convened = attendance.count()
     present = attendance.filter(present=True).count()
     rule = VoteRule.from_json(ballot_round.rule)
@@ -182,8 +187,41 @@ def open_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
     ballot_round.present_count = present
     ballot_round.opened_at = now or timezone.now()
     ballot_round.save()
+    # The meeting is under way once a round opens (as when the roll is first taken).
+    Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.PLANNED).update(
+        status=MeetingStatus.IN_PROGRESS
+    )
     notices.round_opened(ballot_round=ballot_round)
     return ballot_round
+
+
+# Suspended from party activities (đình chỉ sinh hoạt đảng): no vote, so no ballot, whatever
+# the rule set says about counting them for the quorum (vote.suspended_in_quorum).
+NO_BALLOT_PARTY_STATUSES = (PartyStatus.SUSPENDED,)
+
+
+def voters_of(ballot_round: BallotRound):
+    """The attendance rows of those issued a ballot: present and not suspended."""
+    return Attendance.objects.filter(meeting_id=ballot_round.meeting_id, present=True).exclude(
+        person__party_status__in=NO_BALLOT_PARTY_STATUSES
+    )
+
+
+def issued_count(ballot_round: BallotRound) -> int:
+    """Ballots issued in an electronic round; attendance is frozen while it is open."""
+    return voters_of(ballot_round).count()
+
+
+def present_without_ballot(ballot_round: BallotRound) -> list[Person]:
+    """Those present who receive no ballot (suspended from party activities)."""
+    return [
+        a.person
+        for a in Attendance.objects.filter(
+            meeting_id=ballot_round.meeting_id,
+            present=True,
+            person__party_status__in=NO_BALLOT_PARTY_STATUSES,
+        ).select_related("person")
+    ]
 
 
 def _lock_round_for_casting(round_id: int) -> str:
@@ -231,6 +269,10 @@ def cast_ballot(
                 meeting_id=ballot_round.meeting_id, person=voter, present=True
             ).exists():
                 raise NotEligibleToVote("Chỉ người có mặt tại hội nghị mới được bỏ phiếu.")
+            if voter.party_status in NO_BALLOT_PARTY_STATUSES:
+                raise SuspendedFromVoting(
+                    f"{voter.full_name} đang bị đình chỉ sinh hoạt đảng nên không được bỏ phiếu."
+                )
             cleaned = _validate_choices(ballot_round, choices)
             rule = VoteRule.from_json(ballot_round.rule)
             if receipt and rule.allow_revote:
@@ -257,15 +299,23 @@ def participation_count(ballot_round: BallotRound) -> int:
 
 
 @transaction.atomic
-def close_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
+def close_round(
+    *, ballot_round: BallotRound, now=None, missing_confirmed: bool = True
+) -> BallotRound:
     """Close an electronic round: check ballots = participations, rewrite the ballots in
-    random order, count them and record the proposal for every candidate."""
+    random order, count them and record the proposal for every candidate.
+
+    With `missing_confirmed=False` a round where some of those issued a ballot have not voted
+    is refused with VotersMissing (the chair's console asks "3/4 đã bỏ phiếu — đóng phiếu?")."""
     ballot_round = BallotRound.objects.select_for_update().get(pk=ballot_round.pk)
     if ballot_round.status != RoundStatus.OPEN:
         raise RoundNotOpen("Vòng bỏ phiếu chưa mở hoặc đã đóng.")
     if ballot_round.mode != RoundMode.ELECTRONIC:
         raise RoundNotOpen("Vòng bỏ phiếu giấy được đóng khi tổ kiểm phiếu nhập khớp kết quả.")
     participations = Participation.objects.filter(round=ballot_round).count()
+    issued = issued_count(ballot_round)
+    if not missing_confirmed and participations < issued:
+        raise VotersMissing(participations, issued)
     choices = list(Ballot.objects.filter(round=ballot_round).values_list("choices", flat=True))
     if len(choices) != participations:
         raise BallotInvariantBroken(
@@ -274,10 +324,11 @@ def close_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
         )
     # Ballots were issued to those present at opening (attendance is then frozen); more coming
     # back means the base of the count is wrong, so nothing is counted.
-    if len(choices) > ballot_round.present_count:
+    issued = min(issued, ballot_round.present_count)
+    if len(choices) > issued:
         raise BallotsExceedIssued(
             f"Số phiếu thu vào ({len(choices)}) nhiều hơn số phiếu phát ra "
-            f"({ballot_round.present_count}, bằng số người có mặt khi mở vòng); vòng bỏ phiếu "
+            f"({issued}, bằng số người có mặt được phát phiếu khi mở vòng); vòng bỏ phiếu "
             "chưa được đóng, cần kiểm tra."
         )
     _rewrite_in_random_order(ballot_round, choices)
@@ -288,7 +339,7 @@ def close_round(*, ballot_round: BallotRound, now=None) -> BallotRound:
     _record_results(
         ballot_round,
         counts,
-        issued=ballot_round.present_count,
+        issued=issued,
         returned=len(choices),
         valid=len(choices),
         invalid=0,

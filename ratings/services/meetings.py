@@ -24,8 +24,10 @@ from .. import notices
 from ..exceptions import (
     AgendaOrderBroken,
     AttendanceLocked,
+    MeetingHasOpenRound,
     MeetingNotEditable,
     NotConvened,
+    SecretaryNotPresent,
     TextTooLong,
 )
 from ..models import (
@@ -266,7 +268,15 @@ def set_attendance(
     attendance.present = present
     attendance.absence_reason = "" if present else reason
     attendance.save(update_fields=["present", "absence_reason"])
+    _under_way(meeting)
     return attendance
+
+
+def _under_way(meeting: Meeting) -> None:
+    # Planned → in progress when the roll is first taken (a round opening does the same).
+    if meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.IN_PROGRESS
+        meeting.save(update_fields=["status"])
 
 
 @transaction.atomic
@@ -296,15 +306,43 @@ def conclude_item(*, item: AgendaItem, conclusion: str) -> AgendaItem:
 def start_meeting(*, meeting: Meeting) -> Meeting:
     if meeting.status == MeetingStatus.CLOSED:
         raise MeetingNotEditable("Hội nghị đã kết thúc.")
-    meeting.status = MeetingStatus.IN_PROGRESS
-    meeting.save(update_fields=["status"])
+    _under_way(meeting)
     return meeting
 
 
 @transaction.atomic
 def close_meeting(*, meeting: Meeting) -> Meeting:
+    """End the meeting (the minutes are final): refused while a round is open. Nothing closes
+    a meeting by itself, since after any round the chair may still need a follow-up round."""
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+    meeting.refresh_from_db(fields=["status"])
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    open_round = meeting.rounds.filter(status=RoundStatus.OPEN).first()
+    if open_round is not None:
+        raise MeetingHasOpenRound(
+            f"Vòng bỏ phiếu {open_round.number} đang mở: đóng vòng bỏ phiếu trước khi kết thúc "
+            "hội nghị."
+        )
     meeting.status = MeetingStatus.CLOSED
     meeting.save(update_fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def set_secretary(*, meeting: Meeting, person: Person | None) -> Meeting:
+    """The chair names the meeting's secretary (thư ký hội nghị) among those present; the
+    name goes into the meeting and counting minutes."""
+    if meeting.status == MeetingStatus.CLOSED:
+        raise MeetingNotEditable("Hội nghị đã kết thúc.")
+    if person is not None and not meeting.attendance.filter(person=person, present=True).exists():
+        raise SecretaryNotPresent(
+            f"Thư ký hội nghị phải là người có mặt trong danh sách triệu tập; "
+            f"{person.full_name} chưa được điểm danh có mặt."
+        )
+    meeting.secretary = person
+    meeting.secretary_name = person.full_name if person else ""
+    meeting.save(update_fields=["secretary", "secretary_name"])
     return meeting
 
 

@@ -23,10 +23,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions, selectors
-from ..exceptions import AlreadyVoted, RatingError
+from ..exceptions import AlreadyVoted, RatingError, VotersMissing
 from ..forms import BallotForm, PaperCountForm, choice_field_name
 from ..models import BallotRound, RoundKind, RoundMode, RoundStatus
 from ..services import ballots as ballot_services
+from ..services import follow_up as follow_up_services
 from ..tally import BASE_LABELS, fraction_text
 
 WAITING_FOR_SECOND_ENTRY = gettext_lazy(
@@ -59,7 +60,12 @@ def _status_context(ballot_round: BallotRound) -> dict[str, Any]:
         if ballot_round.status != RoundStatus.PREPARED
         else 0
     )
-    return {"round": ballot_round, "voted": voted, "present": ballot_round.present_count}
+    issued = (
+        ballot_services.issued_count(ballot_round)
+        if ballot_round.status == RoundStatus.OPEN
+        else ballot_round.present_count
+    )
+    return {"round": ballot_round, "voted": voted, "present": issued}
 
 
 @login_required
@@ -75,6 +81,11 @@ def round_console(request: HttpRequest, pk: int) -> HttpResponse:
             else []
         ),
         can_download_minutes=permissions.can_download_minutes(request.user, ballot_round.meeting),
+        no_ballot=(
+            ballot_services.present_without_ballot(ballot_round)
+            if ballot_round.status != RoundStatus.CLOSED
+            else []
+        ),
     )
     return render(request, "ratings/round_console.html", context)
 
@@ -100,12 +111,32 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the round; with voters missing and no `confirm` field, ask first (server-side)."""
     ballot_round = _chaired_round(request, pk)
     try:
-        ballot_services.close_round(ballot_round=ballot_round)
+        ballot_services.close_round(
+            ballot_round=ballot_round, missing_confirmed=bool(request.POST.get("confirm"))
+        )
+    except VotersMissing as exc:
+        context = {"round": ballot_round, "meeting": ballot_round.meeting, "missing": exc}
+        return render(request, "ratings/round_close_confirm.html", context)
     except RatingError as exc:
         messages.error(request, str(exc))
     return redirect("ratings:round_console", pk=ballot_round.pk)
+
+
+@login_required
+@require_POST
+def round_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prepare a follow-up round on exactly those who reached no level in this one."""
+    ballot_round = _chaired_round(request, pk)
+    try:
+        follow_up = follow_up_services.prepare_follow_up_round(ballot_round=ballot_round)
+    except RatingError as exc:
+        messages.error(request, str(exc))
+        return redirect("ratings:round_results", pk=ballot_round.pk)
+    messages.success(request, _("Round %(number)s is ready.") % {"number": follow_up.number})
+    return redirect("ratings:round_console", pk=follow_up.pk)
 
 
 # -- the voting booth ---------------------------------------------------------------------------
@@ -217,6 +248,8 @@ def round_results(request: HttpRequest, pk: int) -> HttpResponse:
             show_counts=show_counts,
             rows=_result_rows(ballot_round, show_counts),
             tally=getattr(ballot_round, "tally", None),
+            can_chair=permissions.can_chair(request.user, meeting),
+            no_level=follow_up_services.no_level_reached(ballot_round),
         )
     return render(request, "ratings/round_results.html", context)
 

@@ -276,3 +276,39 @@ def round_prepare(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_detail_url(meeting, "rounds"))
     messages.success(request, _("Round %(number)s is ready.") % {"number": ballot_round.number})
     return redirect("ratings:round_console", pk=ballot_round.pk)
+
+
+@login_required
+@require_POST
+def meeting_secretary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair names the meeting's secretary among those present."""
+    meeting = _chaired_meeting(request, pk)
+    person_pk = request.POST.get("person", "")
+    person = None
+    if person_pk:
+        row = meeting.attendance.filter(person_id=person_pk if person_pk.isdigit() else 0).first()
+        if row is None:
+            messages.error(request, _("Choose the secretary among those convened."))
+            return redirect(_detail_url(meeting, "secretary"))
+        person = row.person
+    try:
+        meeting_services.set_secretary(meeting=meeting, person=person)
+    except RatingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The meeting secretary was saved."))
+    return redirect(_detail_url(meeting, "secretary"))
+
+
+@login_required
+@require_POST
+def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """End the meeting: the minutes become final and nothing more can change."""
+    meeting = _chaired_meeting(request, pk)
+    try:
+        meeting_services.close_meeting(meeting=meeting)
+    except RatingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The meeting is closed."))
+    return redirect("ratings:meeting_detail", pk=meeting.pk)

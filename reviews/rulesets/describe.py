@@ -305,6 +305,13 @@ def _vote(rs: RuleSet) -> Section:
             _note(rs, "vote.min_voters_for_counts"),
         ),
         ("Bỏ phiếu lại", YES_NO[v.allow_revote], _note(rs, "vote.allow_revote")),
+        (
+            "Đảng viên bị đình chỉ sinh hoạt đảng",
+            "không được phát phiếu; "
+            + ("có" if v.suspended_in_quorum else "không")
+            + " tính vào số được triệu tập và số có mặt khi xét số lượng tối thiểu",
+            _note(rs, "vote.suspended_in_quorum"),
+        ),
     ]
     return "Bỏ phiếu kín đề xuất mức xếp loại", rows
 

@@ -326,6 +326,9 @@ class VoteRule:
     quorum: Fraction
     min_voters_for_counts: int
     allow_revote: bool
+    # Whether members suspended from party activities (present or not) count among those
+    # convened and present for the quorum; they never receive a ballot either way.
+    suspended_in_quorum: bool = False
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,7 @@ def _vote(root: TableReader) -> VoteRule:
         quorum=table.fraction("quorum"),
         min_voters_for_counts=table.integer("min_voters_for_counts", minimum=0),
         allow_revote=table.boolean("allow_revote"),
+        suspended_in_quorum=table.boolean("suspended_in_quorum", default=False),
     )
     table.finish()
     return rule

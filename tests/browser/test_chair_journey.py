@@ -1,7 +1,9 @@
-"""The chair's journey: the chair creates the meeting, marks attendance, prepares and opens a
-round; five voters vote from five browsers; the chair's console counts 0 → 5 and shows nothing
-else; the chair closes; the proposed levels appear with their computation; the counting minutes
-download and carry the figures."""
+"""The chair's journey: the chair creates the meeting, marks attendance, names the meeting's
+secretary, prepares and opens a round; five voters vote from five browsers; the chair's console
+counts 0 → 5 and shows nothing else; the chair closes, confirming that one present has not
+voted; the proposed levels appear with their computation, and the one who reached no level gets
+a follow-up round prepared from the results page; the counting minutes download and carry the
+figures and the secretary."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ VOTERS = 5
 # Four voters choose HTT for everyone, one chooses HTXS: with 6 present and "more than half of
 # those present", HTT (4 > 3) is proposed for every candidate.
 VOTES = ["HTT", "HTT", "HTT", "HTT", "HTXS"]
+# On the first candidate (the head) one voter chooses HT instead: HTT has 3 votes, not more than
+# half of 6, and no level is reached; a follow-up round is held for the head alone.
+FIRST_ROW = ["HTT", "HTT", "HTT", "HT", "HTXS"]
 LEVEL_TEXT = ["Hoàn thành xuất sắc", "Hoàn thành tốt", "Không hoàn thành", "HTXS", "HTT", "KHT"]
 
 
@@ -40,7 +45,14 @@ def voters(tree, period, secretary):
     return users
 
 
-def _vote(browser, live_server, username: str, code: str, screenshot: Path | None = None) -> None:
+def _vote(
+    browser,
+    live_server,
+    username: str,
+    code: str,
+    screenshot: Path | None = None,
+    first: str | None = None,
+) -> None:
     # Voters use their phones.
     context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
     booth = context.new_page()
@@ -54,7 +66,8 @@ def _vote(browser, live_server, username: str, code: str, screenshot: Path | Non
     rows = booth.get_by_test_id("ballot-row")
     expect(rows.first).to_be_visible()
     for index in range(rows.count()):
-        rows.nth(index).get_by_test_id(f"choice-{code}").check()
+        choice = first if index == 0 and first else code
+        rows.nth(index).get_by_test_id(f"choice-{choice}").check()
     if screenshot is not None:
         booth.screenshot(path=str(screenshot), full_page=True)
     booth.get_by_test_id("review-button").click()
@@ -107,6 +120,13 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
         "tập thể Chi bộ thôn Đông được kiểm điểm sau các cá nhân"
     )
     expect(page.get_by_test_id("agenda-item").last).to_contain_text("Chi bộ thôn Đông")
+    # The roll is taken: the meeting is under way. The chair names the meeting's secretary.
+    expect(page.get_by_test_id("meeting-status")).to_have_attribute("data-status", "in_progress")
+    expect(page.get_by_test_id("meeting-status")).to_have_text("Đang diễn ra")
+    minutes_taker = voters[0].person.full_name
+    page.get_by_test_id("secretary-select").select_option(label=minutes_taker)
+    page.get_by_test_id("secretary-submit").click()
+    expect(page.get_by_test_id("meeting-secretary")).to_have_text(minutes_taker)
     screenshot("chair-meeting")
 
     # A secret ballot on the levels is prepared and opened.
@@ -119,9 +139,9 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
 
     # Five voters, five browsers.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for index, (user, code) in enumerate(zip(voters, VOTES, strict=True)):
+    for index, (user, code, first) in enumerate(zip(voters, VOTES, FIRST_ROW, strict=True)):
         shot = ARTIFACTS / "voter-ballot-paper.png" if index == 0 else None
-        _vote(browser, live_server, user.username, code, shot)
+        _vote(browser, live_server, user.username, code, shot, first=first)
     assert Participation.objects.filter(round__meeting=meeting).count() == VOTERS
 
     # The console, polling, reaches 5 — and shows no level and no per-level figure.
@@ -147,19 +167,34 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
     screenshot("chair-attendance-locked")
     page.goto(console_url)
 
-    # Closed: the proposed levels appear with their computation.
+    # The chair (present) has not voted: closing asks first, on the server.
     page.get_by_test_id("round-close").click()
+    expect(page.get_by_test_id("close-question")).to_have_text(
+        f"{VOTERS}/{VOTERS + 1} người đã bỏ phiếu — đóng phiếu?"
+    )
+    screenshot("chair-close-confirm")
+    page.get_by_test_id("round-close-confirm-button").click()
+    # Closed: the proposed levels appear with their computation.
     page.get_by_test_id("results-link").click()
     results = page.get_by_test_id("result-row")
     expect(results).to_have_count(VOTERS + 1)
-    for index in range(VOTERS + 1):
+    head = results.nth(0)
+    expect(head).to_have_attribute("data-proposed", "")
+    expect(head.get_by_test_id("result-proposed")).to_have_text("Không đạt mức nào")
+    expect(head.get_by_test_id("result-count")).to_have_text(["1", "3", "1", "0"])
+    for index in range(1, VOTERS + 1):
         row = results.nth(index)
         expect(row).to_have_attribute("data-proposed", "HTT")
         expect(row.get_by_test_id("result-proposed")).to_contain_text("Hoàn thành tốt nhiệm vụ")
         expect(row.get_by_test_id("result-count")).to_have_text(["1", "4", "0", "0"])
         expect(row.get_by_test_id("result-computation")).to_contain_text("HTT: 4 phiếu")
     expect(page.get_by_test_id("tally-valid")).to_have_text(str(VOTERS))
+    expect(page.get_by_test_id("tally-issued")).to_have_text(str(VOTERS + 1))
+    guidance = page.get_by_test_id("follow-up-guidance")
+    expect(guidance).to_contain_text("1 người không đạt mức nào ở vòng này.")
+    expect(guidance.get_by_test_id("follow-up-person")).to_have_text([secretary.person.full_name])
     screenshot("chair-results")
+    results_url = page.url
 
     # The counting minutes are rendered by a worker; the job page offers the download, and
     # the figures are in them.
@@ -179,7 +214,32 @@ def test_chair_runs_a_secret_ballot_and_downloads_the_counting_minutes(
     assert re.search(rf"Số có mặt:\s+{VOTERS + 1}", text)
     assert re.search(rf"Số phiếu hợp lệ:\s+{VOTERS}", text)
     assert re.search(rf"Số phiếu thu vào:\s+{VOTERS}", text)
-    for user in [secretary, *voters]:
+    head_name = re.escape(secretary.person.full_name)
+    assert re.search(rf"{head_name}\s+1\s+3\s+1\s+0\s+Không đạt mức nào", text)
+    for user in voters:
         name = re.escape(user.person.full_name)
         assert re.search(rf"{name}\s+1\s+4\s+0\s+0\s+Hoàn thành tốt nhiệm vụ", text), name
-    assert text.count("HTT: 4 phiếu → đạt") == VOTERS + 1
+    assert text.count("HTT: 4 phiếu → đạt") == VOTERS
+    assert re.search(r"THƯ KÝ HỘI NGHỊ\s+CHỦ TRÌ HỘI NGHỊ", text)
+    assert re.search(rf"{re.escape(minutes_taker)}\s+{head_name}", text)
+
+    # The follow-up round, prepared from the results page with exactly the head on it.
+    page.goto(results_url)
+    page.get_by_test_id("follow-up-prepare").click()
+    expect(page.get_by_test_id("round-title")).to_contain_text("Vòng 2")
+    expect(page.get_by_test_id("candidate-list").locator("li")).to_have_text(
+        [secretary.person.full_name]
+    )
+    page.get_by_test_id("round-open").click()
+    for user in voters:
+        _vote(browser, live_server, user.username, "HTT")
+    expect(page.get_by_test_id("participation-count")).to_contain_text(
+        f"{VOTERS}/{VOTERS + 1}", timeout=15_000
+    )
+    page.get_by_test_id("round-close").click()
+    page.get_by_test_id("round-close-confirm-button").click()
+    page.get_by_test_id("results-link").click()
+    expect(page.get_by_test_id("result-row")).to_have_count(1)
+    expect(page.get_by_test_id("result-row")).to_have_attribute("data-proposed", "HTT")
+    expect(page.get_by_test_id("follow-up-guidance")).to_have_count(0)
+    screenshot("chair-follow-up-results")

@@ -364,3 +364,18 @@ def test_render_decision_pdf_does_issue_and_sign_as_the_deciding_authority(decid
     artifacts.mkdir(exist_ok=True)
     shutil.copy(out.path, artifacts / "decision.pdf")
     _run("pdftoppm", "-png", "-r", "70", "-singlefile", out.path, artifacts / "decision")
+
+
+def test_render_minutes_pdfs_does_print_the_secretary_the_chair_chose(closed_round, tmp_path):
+    meeting = closed_round.meeting
+    chosen = meeting.attendance.select_related("person").get(person__full_name=TUYET).person
+    meetings.set_secretary(meeting=meeting, person=chosen)
+    closed_round.meeting.refresh_from_db()
+    for name, pdf in (
+        ("counting.pdf", render_counting_minutes_pdf(closed_round)),
+        ("minutes.pdf", render_meeting_minutes_pdf(closed_round.meeting)),
+    ):
+        out = _texts(tmp_path, pdf, name)
+        assert f"thư ký hội nghị: đồng chí {TUYET}".lower() in out.text.lower(), name
+        assert re.search(r"THƯ KÝ HỘI NGHỊ\s+CHỦ TRÌ HỘI NGHỊ", out.layout), name
+        assert re.search(rf"{TUYET}\s+{CHAIR}", out.layout), name
