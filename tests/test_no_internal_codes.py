@@ -40,6 +40,7 @@ LIST_PAGES = [
 ]
 # Stored by older versions of enrolment and appraisal, before the texts lost their rule ids.
 LEGACY_REASON = "R-E3: nghỉ ốm khoảng 4,0 tháng trong năm: không xếp loại cao hơn HT."
+LEGACY_CHANGE = "Điều chỉnh theo tỷ lệ tối đa HTXS của nhóm (R-Q1): tối đa 1 HTXS."
 LEGACY_CHECK = {"code": "R-K1", "ok": False, "cap": "KHT", "message": "R-K1: bị kỷ luật."}
 
 
@@ -153,6 +154,7 @@ def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
     Subject.objects.filter(pk=secretary_subject.pk).update(eligibility_reason=LEGACY_REASON)
     Subject.objects.filter(pk=objects["subject"]["pk"]).update(eligibility_reason=LEGACY_REASON)
     Rating.objects.filter(subject=secretary_subject).update(level="KHT", checks=[LEGACY_CHECK])
+    Rating.objects.filter(pk=objects["rating"]["pk"]).update(change_reason=LEGACY_CHANGE)
 
     texts = _pages(client, request, objects) | _documents(tree, objects)
     found = {where: shown for where, text in texts.items() if (shown := hits(text))}
