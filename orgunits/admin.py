@@ -11,7 +11,7 @@ class OrgUnitAdmin(TreeAdmin, GuardedModelAdmin):
     form = movenodeform_factory(OrgUnit)
     list_display = ["name", "code", "kind", "staff_count", "is_active"]
     search_fields = ["code", "name"]
-    list_filter = ["kind", "is_active"]
+    list_filter = ["kind", "is_active", "has_special_calendar"]
 
 
 class MembershipInline(admin.TabularInline):

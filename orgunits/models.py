@@ -40,6 +40,10 @@ class OrgUnit(MP_Node):
     is_active = models.BooleanField(_("active"), default=True)
     # Collectives formed less than 6 months before the review are not rated (R-E2).
     established_on = models.DateField(_("established on"), null=True, blank=True)
+    # Units whose work calendar is special (HD 43 §4) finish by the rule set's later date.
+    has_special_calendar = models.BooleanField(
+        _("special work calendar"), default=False, db_default=False
+    )
 
     steplen = 4
 
@@ -162,6 +166,11 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=32, choices=MembershipRole.choices)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    # Sinh hoạt tạm thời: the member attends this cell for a while but is rated at their
+    # official cell (HD 43 §7.6), so this membership is never a review site.
+    is_temporary = models.BooleanField(
+        _("temporary attendance (sinh hoạt tạm thời)"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("membership")

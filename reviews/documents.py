@@ -176,6 +176,8 @@ def report_context(
             ]
         elif section.kind == "self_level":
             entry["level"] = _level_name(ruleset, report.self_level)
+            if subject.rated_on_time_worked:
+                entry["time_worked"] = subject.eligibility_reason
         sections.append(entry)
 
     context: dict[str, Any] = {

@@ -221,6 +221,10 @@ class Subject(models.Model):
         _("eligibility"), max_length=16, choices=Eligibility.choices, default=Eligibility.ELIGIBLE
     )
     eligibility_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Rated on the results of the time actually worked, not capped (HD 43 §7.5).
+    rated_on_time_worked = models.BooleanField(
+        _("rated on the time actually worked"), default=False, db_default=False
+    )
     eligibility_overridden = models.BooleanField(default=False)
     override_reason = models.TextField(_("reason for the override"), blank=True)
     overridden_by = models.ForeignKey(

@@ -106,14 +106,17 @@ def self_report_due(period: ReviewPeriod, unit_ids: Iterable[int]) -> dict[int, 
         ).values_list("unit_id", "day")
     )
     calendar = selectors.work_calendar()
-    computed: dict[tuple[str, str], dt.date | None] = {}
+    computed: dict[tuple[str, str, bool], dt.date | None] = {}
     result: dict[int, dt.date] = {}
-    for unit in OrgUnit.objects.filter(pk__in=unit_ids).only("pk", "path", "kind"):
+    units = OrgUnit.objects.filter(pk__in=unit_ids).only(
+        "pk", "path", "kind", "has_special_calendar"
+    )
+    for unit in units:
         if unit.pk in overrides:
             result[unit.pk] = overrides[unit.pk]
             continue
         ruleset = selectors.ruleset_for_unit(period, unit)
-        key = (ruleset.digest, unit.kind)
+        key = (ruleset.digest, unit.kind, unit.has_special_calendar)
         if key not in computed and period.is_quarterly and ruleset.quarterly:
             computed[key] = selectors.quarter_last_day(period, ruleset)
         if key not in computed:
@@ -122,7 +125,10 @@ def self_report_due(period: ReviewPeriod, unit_ids: Iterable[int]) -> dict[int, 
             except KeyError:
                 computed[key] = None
             else:
-                computed[key] = calendar.add_working_days(period.opens_on, offset)
+                due = calendar.add_working_days(period.opens_on, offset)
+                # Never after the season's fixed end, as selectors.unit_schedule.
+                finish = selectors.unit_finish_date(period, unit)
+                computed[key] = min(due, finish) if finish else due
         if computed[key] is not None:
             result[unit.pk] = computed[key]
     return result

@@ -92,19 +92,69 @@ def _calendar(overrides: tuple[DayOverride, ...]) -> WorkCalendar:
 
 
 def unit_schedule(period: ReviewPeriod, unit: OrgUnit) -> list[tuple[str, str, dt.date, bool]]:
-    """The unit's milestones: (code, label, date, overridden?) in calendar order."""
+    """The unit's milestones: (code, label, date, overridden?) in calendar order. A computed
+    date never falls after the unit's fixed end of the season; the unit's own dates stand."""
     ruleset = ruleset_for_unit(period, unit)
     tier = ruleset.tier_for_kind(unit.kind)
     overrides = dict(
         ScheduleOverride.objects.filter(period=period, unit=unit).values_list("milestone", "day")
     )
     calendar = work_calendar()
+    finish = unit_finish_date(period, unit)
     rows = []
     for code, label in Milestone.choices:
         computed = calendar.add_working_days(period.opens_on, getattr(tier, code))
+        if finish is not None:
+            computed = min(computed, finish)
         day = overrides.get(code, computed)
         rows.append((code, str(label), day, code in overrides))
     return rows
+
+
+def unit_finish_date(period: ReviewPeriod, unit: OrgUnit) -> dt.date | None:
+    """The fixed day by which the unit's season ends (HD 43 §4), if its rule set has one:
+    the special-calendar day for a unit marked so."""
+    if period.is_quarterly:
+        return None  # the fixed dates close the annual season
+    deadline = ruleset_for_unit(period, unit).finish_deadline(unit.has_special_calendar)
+    return deadline.date_for(period.year) if deadline else None
+
+
+def unit_deadlines(period: ReviewPeriod, unit: OrgUnit) -> list[tuple[str, str, dt.date]]:
+    """The fixed days of the season that apply to the unit: (code, text, date)."""
+    if period.is_quarterly:
+        return []
+    ruleset = ruleset_for_unit(period, unit)
+    finish = ruleset.finish_deadline(unit.has_special_calendar)
+    return [
+        (d.code, d.name, d.date_for(period.year))
+        for d in ruleset.calendar_deadlines
+        if d.code not in FINISH_CODES or d is finish
+    ]
+
+
+FINISH_CODES = ("finish", "special_finish")
+
+
+def period_deadlines(period: ReviewPeriod) -> dict[str, object]:
+    """The fixed days of the season for the period page: every deadline of the period's rule
+    set, how many units in scope keep a special calendar, and the calendar tiers whose
+    working-day schedule would end after the season's end."""
+    ruleset = ruleset_for_unit(period, period.scope)
+    deadlines = () if period.is_quarterly else ruleset.calendar_deadlines
+    rows = [(d.code, d.name, d.date_for(period.year)) for d in deadlines]
+    finish = ruleset.deadline("finish") if rows else None
+    late = []
+    if finish is not None:
+        calendar = work_calendar()
+        for tier in ruleset.calendar_tiers:
+            announced = calendar.add_working_days(period.opens_on, tier.announcement)
+            if announced > finish.date_for(period.year):
+                late.append((tier.name, announced))
+    special = OrgUnit.objects.filter(
+        path__startswith=period.scope.path, is_active=True, has_special_calendar=True
+    ).count()
+    return {"rows": rows, "special_units": special, "late_tiers": late}
 
 
 def periods_visible_to(user: AnyUser) -> QuerySet[ReviewPeriod]:

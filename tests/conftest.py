@@ -120,13 +120,22 @@ def period(tree, org_officer):
 
 @pytest.fixture
 def leadership(tree):
-    """The leadership collective of an agency in the district (state side)."""
-    return OrgUnitFactory(
+    """The leadership collective of an agency in the district (state side). Two deputies who
+    are not party members make it, with the head a test adds, big enough to hold its own
+    review under QĐ 366 (HD 43 §7.4: fewer than 3 members review within their chi bộ)."""
+    unit = OrgUnitFactory(
         code="T01-H01-LD",
         name="Tập thể lãnh đạo Ủy ban xã",
         kind=UnitKind.LEADERSHIP_COLLECTIVE,
         parent=tree.district,
     )
+    for _ in range(2):
+        MembershipFactory(
+            person=PersonFactory(is_party_member=False, party_admission_date=None),
+            unit=unit,
+            role=MembershipRole.DEPUTY_HEAD,
+        )
+    return unit
 
 
 @pytest.fixture

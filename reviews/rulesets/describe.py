@@ -447,12 +447,7 @@ def _exemptions(rs: RuleSet) -> Section:
             f"mới thành lập dưới {e.collective_min_months} tháng",
             _note(rs, "exemptions.collective_min_months"),
         ),
-        (
-            "Nghỉ ốm dài ngày",
-            f"từ {e.sick_leave_cap_months} tháng trong năm: không cao hơn "
-            f"{_level_name(rs, e.cap_level)}",
-            _note(rs, "exemptions.sick_leave_cap_months"),
-        ),
+        ("Nghỉ ốm dài ngày", _sick_leave_text(rs), _note(rs, "exemptions.sick_leave_months")),
         (
             "Khu vực nhà nước",
             f"làm việc dưới {e.state_min_months_worked} tháng: không xếp loại (vẫn kiểm điểm)",
@@ -460,8 +455,34 @@ def _exemptions(rs: RuleSet) -> Section:
         ),
     ]
     if e.maternity_rate_on_time_worked:
-        rows.append(("Nghỉ thai sản", "đánh giá theo thời gian thực tế làm việc", None))
+        rows.append(("Nghỉ thai sản", "đánh giá trên kết quả làm việc thực tế", None))
+    if e.leadership_collective_min_members:
+        rows.append(
+            (
+                "Tập thể lãnh đạo, quản lý nhỏ",
+                f"dưới {e.leadership_collective_min_members} thành viên: kiểm điểm trong chi bộ, "
+                "cấp ủy nơi sinh hoạt, không tổ chức kiểm điểm riêng",
+                _note(rs, "exemptions.leadership_collective_min_members"),
+            )
+        )
+    rows.append(
+        (
+            "Cách đếm tháng",
+            "theo tháng dương lịch, kể cả ngày đầu và ngày cuối: từ ngày 15/06 đến hết ngày "
+            "14/12 là 6 tháng; tháng cuối không có ngày tương ứng thì tính đến hết ngày cuối "
+            "tháng (31/08 cộng 6 tháng: hết ngày 28/02, năm nhuận 29/02)",
+            _note(rs, "exemptions.min_months_since_admission"),
+        )
+    )
     return "Không kiểm điểm, không xếp loại", rows
+
+
+def _sick_leave_text(rs: RuleSet) -> str:
+    e = rs.exemptions
+    lead = f"từ {e.sick_leave_months} tháng trong năm"
+    if e.cap_level is None:
+        return f"{lead}: đánh giá trên kết quả làm việc thực tế, không giới hạn mức xếp loại"
+    return f"{lead}: không cao hơn {_level_name(rs, e.cap_level)}"
 
 
 def _forms(rs: RuleSet) -> Section:
@@ -477,7 +498,16 @@ def _calendar(rs: RuleSet) -> Section:
     for tier in rs.calendar_tiers:
         steps = "; ".join(f"{STEP_TEXT[s]}: ngày {getattr(tier, s)}" for s in CALENDAR_STEPS)
         rows.append((tier.name, steps, _note(rs, f"calendar.tiers.{tier.code}")))
-    return "Lịch (số ngày làm việc kể từ ngày mở kỳ)", rows
+    for deadline in rs.calendar_deadlines:
+        year = "năm sau" if deadline.next_year else "năm đánh giá"
+        rows.append(
+            (
+                deadline.name,
+                f"{deadline.day:02d}/{deadline.month:02d} {year}",
+                _note(rs, "calendar.deadlines"),
+            )
+        )
+    return "Lịch (số ngày làm việc kể từ ngày mở kỳ; các hạn cố định trong năm)", rows
 
 
 def _manifestations(rs: RuleSet) -> Section:

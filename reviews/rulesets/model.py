@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .deadlines import Deadline
 
 LEVEL_CODES: tuple[str, ...] = ("HTXS", "HTT", "HT", "KHT")
 SUBJECT_CLASSES: tuple[str, ...] = (
@@ -31,6 +34,8 @@ SECTION_KINDS: tuple[str, ...] = (
 )
 QUOTA_BASES: tuple[str, ...] = ("htt", "htt_or_better", "headcount")
 ROUNDINGS: tuple[str, ...] = ("floor", "round_half_up", "ceil")
+# What a long sick leave does (R-E3): cap the level, or rate on the time worked (HD 43 §7.5).
+SICK_LEAVE_EFFECTS: tuple[str, ...] = ("cap", "rate_on_time_worked")
 GROUPINGS: tuple[str, ...] = (
     "per_grassroots_and_class",
     "per_unit_and_class",
@@ -375,10 +380,13 @@ class Exemptions:
     not_reviewed_party_statuses: tuple[str, ...]  # R-E1
     min_months_since_admission: int  # R-E1
     collective_min_months: int  # R-E2
-    sick_leave_cap_months: int  # R-E3
-    cap_level: str
+    sick_leave_months: int  # R-E3: from this many calendar months of sick leave in the year …
+    sick_leave_effect: str  # … "cap" the level at `cap_level`, or "rate_on_time_worked"
+    cap_level: str | None
     state_min_months_worked: int
     maternity_rate_on_time_worked: bool
+    # HD 43 §7.4: a smaller leadership collective reviews within its party cell (0 = never).
+    leadership_collective_min_members: int
 
 
 @dataclass(frozen=True)
@@ -462,6 +470,8 @@ class RuleSet:
     overrides: tuple[str, ...] = ()  # dotted keys a local variant sets over its parent
     level_conditions: Mapping[str, LevelConditions] = field(default_factory=dict)
     discipline: DisciplineRule = field(default_factory=DisciplineRule)
+    # Fixed dates of the season (HD 43 §4), besides the working-day tiers.
+    calendar_deadlines: tuple[Deadline, ...] = ()
     # The merged parameters as read: a review period keeps a copy, so the rules it ran under
     # survive later edits of the file (see snapshot / from_snapshot).
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -531,6 +541,14 @@ class RuleSet:
                 if item.placeholder:
                     missing.append(f"Biểu hiện {item.code} ({group.title}): {item.text}")
         return missing
+
+    def deadline(self, code: str) -> Deadline | None:
+        return next((d for d in self.calendar_deadlines if d.code == code), None)
+
+    def finish_deadline(self, special_calendar: bool) -> Deadline | None:
+        """The season's end for a unit: the special-calendar date where it has one."""
+        special = self.deadline("special_finish") if special_calendar else None
+        return special or self.deadline("finish")
 
     def tier_for_kind(self, unit_kind: str) -> CalendarTier:
         for tier in self.calendar_tiers:

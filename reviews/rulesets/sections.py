@@ -15,6 +15,8 @@ from typing import Any
 
 from . import forms_criteria
 from .conditions import read_discipline, read_level_conditions
+from .deadlines import Deadline, read_deadlines
+from .exemptions import read_exemptions
 from .model import (
     CALENDAR_STEPS,
     CALENDAR_TIERS,
@@ -32,7 +34,6 @@ from .model import (
     CirculationRule,
     ConfidenceVoteRule,
     Constraints,
-    Exemptions,
     Grade,
     HardConditions,
     Level,
@@ -339,26 +340,9 @@ def _constraints(root: TableReader) -> Constraints:
     return rule
 
 
-def _exemptions(root: TableReader, levels: tuple[Level, ...]) -> Exemptions:
-    from orgunits.models import PartyStatus  # the app registry is ready when files are loaded
-
-    table = root.table("exemptions")
-    rule = Exemptions(
-        not_reviewed_party_statuses=table.strings(
-            "not_reviewed_party_statuses", choices=tuple(PartyStatus.values), non_empty=False
-        ),
-        min_months_since_admission=table.integer("min_months_since_admission", minimum=0),
-        collective_min_months=table.integer("collective_min_months", minimum=0),
-        sick_leave_cap_months=table.integer("sick_leave_cap_months", minimum=0),
-        cap_level=table.string("cap_level", choices=tuple(level.code for level in levels)),
-        state_min_months_worked=table.integer("state_min_months_worked", minimum=0),
-        maternity_rate_on_time_worked=table.boolean("maternity_rate_on_time_worked", default=True),
-    )
-    table.finish()
-    return rule
-
-
-def _calendar(root: TableReader, circulation: CirculationRule) -> tuple[CalendarTier, ...]:
+def _calendar(
+    root: TableReader, circulation: CirculationRule
+) -> tuple[tuple[CalendarTier, ...], tuple[Deadline, ...]]:
     from orgunits.models import UnitKind
 
     calendar = root.table("calendar")
@@ -421,8 +405,9 @@ def _calendar(root: TableReader, circulation: CirculationRule) -> tuple[Calendar
                     "lower levels go first",
                 )
     table.finish()
+    deadlines = read_deadlines(calendar)
     calendar.finish()
-    return tuple(tiers)
+    return tuple(tiers), deadlines
 
 
 def _manifestations(root: TableReader) -> tuple[ManifestationGroup, ...]:
@@ -544,8 +529,8 @@ def build_ruleset(
     meeting = _meeting(root)
     circulation = _circulation(root)
     constraints = _constraints(root)
-    exemptions = _exemptions(root, levels)
-    calendar_tiers = _calendar(root, circulation)
+    exemptions = read_exemptions(root, levels)
+    calendar_tiers, calendar_deadlines = _calendar(root, circulation)
     manifestations = _manifestations(root)
     level_conditions = read_level_conditions(root)
     discipline = read_discipline(root)
@@ -576,6 +561,7 @@ def build_ruleset(
         constraints=constraints,
         exemptions=exemptions,
         calendar_tiers=calendar_tiers,
+        calendar_deadlines=calendar_deadlines,
         manifestations=manifestations,
         notes=MappingProxyType(notes),
         overrides=overrides,

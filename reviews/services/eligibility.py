@@ -1,4 +1,7 @@
-"""Who is reviewed and rated in a period (R-E1 … R-E3), as one pure function."""
+"""Who is reviewed and rated in a period (R-E1 … R-E3), as one pure function.
+
+Every month count is in calendar months (`reviews.months`); the reasons say so, with dates.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,14 @@ from dataclasses import dataclass
 from orgunits.models import AbsenceKind, PartyStatus, UnitKind
 
 from ..models import Eligibility
-
-# Average month length: "3 months of sick leave" is compared in days.
-DAYS_PER_MONTH = 365.25 / 12
+from ..months import (
+    ONE_DAY,
+    duration_text,
+    has_months,
+    months_and_days,
+    months_end,
+    span_of_days,
+)
 
 PARTY_KINDS = frozenset(
     {
@@ -22,6 +30,10 @@ PARTY_KINDS = frozenset(
         UnitKind.PARTY_CELL,
     }
 )
+# What a long sick leave does to the rating: the values of `exemptions.sick_leave_effect`.
+CAP = "cap"
+RATE_ON_TIME_WORKED = "rate_on_time_worked"
+TIME_WORKED_TEXT = "đánh giá trên kết quả làm việc thực tế"
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,11 @@ class ExemptionRules:
     not_reviewed_party_statuses: tuple[str, ...] = (PartyStatus.EXEMPT, PartyStatus.SUSPENDED)
     min_months_since_admission: int = 6
     collective_min_months: int = 6
-    sick_leave_cap_months: float = 3
+    sick_leave_months: int = 3
+    sick_leave_effect: str = CAP
+    cap_level_name: str = "Hoàn thành nhiệm vụ"
     state_min_months_worked: int = 6
+    maternity_rate_on_time_worked: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,21 +61,104 @@ class AbsenceSpan:
 class Verdict:
     eligibility: str
     reason: str = ""
+    # Rated on the results of the time actually worked (HD 43 §7.5), not capped.
+    on_time_worked: bool = False
 
 
-def months_between(start: dt.date, end: dt.date) -> float:
-    return (end - start).days / DAYS_PER_MONTH
+@dataclass(frozen=True)
+class Absent:
+    """The days away in the year, laid end to end from the first one (see reviews.months)."""
+
+    first: dt.date | None
+    days: int
+
+    @property
+    def through(self) -> dt.date | None:
+        return span_of_days(self.first, self.days) if self.first and self.days else None
+
+    def reaches(self, months: int) -> bool:
+        return self.through is not None and has_months(self.first, self.through, months)
+
+    def text(self) -> str:
+        if self.through is None:
+            return duration_text(0, 0)
+        return duration_text(*months_and_days(self.first, self.through))
 
 
-def _absent_months(absences: Iterable[AbsenceSpan], year: int, kinds: set[str]) -> float:
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    days = 0
-    for a in absences:
-        if a.kind in kinds:
-            start, end = max(a.start, first), min(a.end, last)
-            if end >= start:
-                days += (end - start).days + 1
-    return days / DAYS_PER_MONTH
+def _merged_spans(
+    absences: Iterable[AbsenceSpan], year: int, kinds: set[str]
+) -> list[tuple[dt.date, dt.date]]:
+    """The absences of `kinds` within the calendar year, overlaps and neighbours merged."""
+    first_day, last_day = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    merged: list[tuple[dt.date, dt.date]] = []
+    for start, end in sorted(
+        (max(a.start, first_day), min(a.end, last_day))
+        for a in absences
+        if a.kind in kinds and a.end >= first_day and a.start <= last_day
+    ):
+        if merged and start <= merged[-1][1] + ONE_DAY:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def absent_in_year(absences: Iterable[AbsenceSpan], year: int, kinds: set[str]) -> Absent:
+    """The days of `kinds` of absence within the calendar year (overlaps counted once)."""
+    spans = _merged_spans(absences, year, kinds)
+    days = sum((end - start).days + 1 for start, end in spans)
+    return Absent(spans[0][0] if spans else None, days)
+
+
+def worked_in_year(absences: Iterable[AbsenceSpan], year: int, kinds: set[str]) -> Absent:
+    """The days of the calendar year not away, laid end to end from the first of them."""
+    spans = _merged_spans(absences, year, kinds)
+    first = dt.date(year, 1, 1)
+    for start, end in spans:
+        if start > first:
+            break
+        first = end + ONE_DAY
+    year_days = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+    days = year_days - sum((end - start).days + 1 for start, end in spans)
+    return Absent(first if days else None, days)
+
+
+def _admission(rules: ExemptionRules, admitted_on: dt.date, reference: dt.date) -> Verdict | None:
+    needed = rules.min_months_since_admission
+    if has_months(admitted_on, reference, needed):
+        return None
+    return Verdict(
+        Eligibility.NOT_REVIEWED,
+        f"Không kiểm điểm: vào Đảng ngày {admitted_on:%d/%m/%Y}, đến hết ngày "
+        f"{reference:%d/%m/%Y} chưa đủ {needed} tháng (tính theo tháng dương lịch: "
+        f"đủ {needed} tháng vào hết ngày "
+        f"{months_end(admitted_on, needed):%d/%m/%Y}).",
+    )
+
+
+def _long_leave(rules: ExemptionRules, what: str, away: Absent) -> Verdict:
+    lead = f"{what} {away.text()} trong năm (từ {rules.sick_leave_months} tháng trở lên)"
+    if rules.sick_leave_effect == CAP:
+        return Verdict(
+            Eligibility.CAPPED,
+            f"{lead}: không xếp loại cao hơn “{rules.cap_level_name}”.",
+        )
+    return Verdict(Eligibility.ELIGIBLE, f"{lead}: {TIME_WORKED_TEXT}.", on_time_worked=True)
+
+
+def _state_side(rules: ExemptionRules, year: int, absences: list[AbsenceSpan]) -> Verdict | None:
+    kinds = {AbsenceKind.SICK_LEAVE, AbsenceKind.OTHER}
+    worked = worked_in_year(absences, year, kinds)
+    if not worked.reaches(rules.state_min_months_worked):
+        return Verdict(
+            Eligibility.NOT_RATED,
+            f"Không xếp loại: thời gian công tác trong năm {worked.text()}, dưới "
+            f"{rules.state_min_months_worked} tháng: vẫn viết kiểm điểm, không xếp loại.",
+        )
+    away = absent_in_year(absences, year, kinds)
+    if away.reaches(rules.sick_leave_months):
+        return _long_leave(rules, "Nghỉ", away)
+    return None
 
 
 def individual_eligibility(
@@ -84,44 +182,19 @@ def individual_eligibility(
                 "Không kiểm điểm: đảng viên được miễn công tác và sinh hoạt đảng hoặc đang bị "
                 "đình chỉ sinh hoạt đảng.",
             )
-        if (
-            admitted_on
-            and months_between(admitted_on, reference) < rules.min_months_since_admission
-        ):
-            return Verdict(
-                Eligibility.NOT_REVIEWED,
-                f"Không kiểm điểm: vào Đảng ngày {admitted_on:%d/%m/%Y}, chưa đủ "
-                f"{rules.min_months_since_admission} tháng.",
-            )
-    sick = _absent_months(absences, year, {AbsenceKind.SICK_LEAVE})
-    if not party_site:
-        away = _absent_months(absences, year, {AbsenceKind.SICK_LEAVE, AbsenceKind.OTHER})
-        worked = 12 - away
-        if worked < rules.state_min_months_worked:
-            return Verdict(
-                Eligibility.NOT_RATED,
-                f"Không xếp loại: thời gian công tác trong năm khoảng {worked:.1f} tháng, dưới "
-                f"{rules.state_min_months_worked} tháng (vẫn viết bản kiểm điểm).",
-            )
-        if away >= rules.sick_leave_cap_months:
-            return Verdict(
-                Eligibility.CAPPED,
-                "Không xếp loại cao hơn “Hoàn thành nhiệm vụ”: "
-                f"nghỉ khoảng {away:.1f} tháng trong năm.",
-            )
-    if sick >= rules.sick_leave_cap_months:
-        return Verdict(
-            Eligibility.CAPPED,
-            "Không xếp loại cao hơn “Hoàn thành nhiệm vụ”: "
-            f"nghỉ ốm khoảng {sick:.1f} tháng trong năm (từ {rules.sick_leave_cap_months:g} "
-            "tháng trở lên).",
-        )
-    maternity = _absent_months(absences, year, {AbsenceKind.MATERNITY})
-    if maternity > 0:
+        if admitted_on and (verdict := _admission(rules, admitted_on, reference)):
+            return verdict
+    if not party_site and (verdict := _state_side(rules, year, absences)):
+        return verdict
+    sick = absent_in_year(absences, year, {AbsenceKind.SICK_LEAVE})
+    if sick.reaches(rules.sick_leave_months):
+        return _long_leave(rules, "Nghỉ ốm", sick)
+    maternity = absent_in_year(absences, year, {AbsenceKind.MATERNITY})
+    if maternity.days and rules.maternity_rate_on_time_worked:
         return Verdict(
             Eligibility.ELIGIBLE,
-            f"Nghỉ thai sản khoảng {maternity:.1f} tháng: đánh giá theo thời gian "
-            "thực tế công tác.",
+            f"Nghỉ thai sản {maternity.text()} trong năm: {TIME_WORKED_TEXT}.",
+            on_time_worked=True,
         )
     return Verdict(Eligibility.ELIGIBLE)
 
@@ -130,10 +203,13 @@ def collective_eligibility(
     *, rules: ExemptionRules, reference: dt.date, established_on: dt.date | None
 ) -> Verdict:
     """Eligibility of a collective: too recently formed means reviewed but not rated (R-E2)."""
-    if established_on and months_between(established_on, reference) < rules.collective_min_months:
+    needed = rules.collective_min_months
+    if established_on and not has_months(established_on, reference, needed):
         return Verdict(
             Eligibility.NOT_RATED,
-            f"Không xếp loại: tập thể thành lập ngày {established_on:%d/%m/%Y}, chưa đủ "
-            f"{rules.collective_min_months} tháng.",
+            f"Không xếp loại: tập thể thành lập ngày {established_on:%d/%m/%Y}, đến hết ngày "
+            f"{reference:%d/%m/%Y} chưa đủ {needed} tháng (tính theo tháng dương lịch: "
+            f"đủ {needed} tháng vào hết ngày "
+            f"{months_end(established_on, needed):%d/%m/%Y}).",
         )
     return Verdict(Eligibility.ELIGIBLE)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -54,16 +55,23 @@ class EnrolmentResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Why some memberships are not review sites of their own (HD 43 §7.4, §7.6).
+    notes: list[str] = field(default_factory=list)
 
 
 def _exemption_rules(period: ReviewPeriod, unit: OrgUnit) -> ExemptionRules:
-    ex = selectors.ruleset_for_unit(period, unit).exemptions
+    ruleset = selectors.ruleset_for_unit(period, unit)
+    ex = ruleset.exemptions
+    cap = next((lv.name for lv in ruleset.levels if lv.code == ex.cap_level), "")
     return ExemptionRules(
         not_reviewed_party_statuses=tuple(ex.not_reviewed_party_statuses),
         min_months_since_admission=ex.min_months_since_admission,
         collective_min_months=ex.collective_min_months,
-        sick_leave_cap_months=ex.sick_leave_cap_months,
+        sick_leave_months=ex.sick_leave_months,
+        sick_leave_effect=ex.sick_leave_effect,
+        cap_level_name=cap,
         state_min_months_worked=ex.state_min_months_worked,
+        maternity_rate_on_time_worked=ex.maternity_rate_on_time_worked,
     )
 
 
@@ -86,9 +94,61 @@ def subject_class_for(membership: Membership, central_cadres: set[int] | None = 
 def _is_review_site(membership: Membership) -> bool:
     kind = membership.unit.kind
     if kind in PARTY_KINDS:
-        return membership.role in PARTY_ROLES and membership.person.is_party_member
+        # A member attending a cell temporarily is rated at their official cell (HD 43 §7.6).
+        return (
+            membership.role in PARTY_ROLES
+            and membership.person.is_party_member
+            and not membership.is_temporary
+        )
     # A leader is also reviewed in the leadership collective where they work (R-E4).
     return kind == UnitKind.LEADERSHIP_COLLECTIVE and membership.role in LEADER_ROLES
+
+
+def _temporary_notes(memberships: list[Membership]) -> list[str]:
+    return [
+        f"{m.person.full_name} sinh hoạt tạm thời tại {m.unit.name}: kiểm điểm, đánh giá, xếp "
+        "loại tại chi bộ nơi sinh hoạt chính thức."
+        for m in memberships
+        if m.is_temporary and m.unit.kind in PARTY_KINDS and m.person.is_party_member
+    ]
+
+
+def _fold_small_collectives(
+    sites: list[Membership], min_members: Callable[[OrgUnit], int]
+) -> tuple[list[Membership], dict[int, OrgUnit], list[str]]:
+    """HD 43 §7.4: a leadership collective with fewer members than the rule set's minimum
+    reviews within the party cell or committee: its members' sites there are dropped (when
+    they have a party site to review at) and they review as leaders at their party site."""
+    leaders: dict[int, list[Membership]] = defaultdict(list)
+    for m in sites:
+        if m.unit.kind == UnitKind.LEADERSHIP_COLLECTIVE:
+            leaders[m.unit_id].append(m)
+    party_people = {m.person_id for m in sites if m.unit.kind in PARTY_KINDS}
+    folded: dict[int, OrgUnit] = {}
+    notes = []
+    for members in leaders.values():
+        unit = members[0].unit
+        people = {m.person_id for m in members}
+        minimum = min_members(unit)
+        if len(people) >= minimum:
+            continue
+        lead = f"{unit.name} có {len(people)} thành viên (dưới {minimum})"
+        if not people <= party_people:
+            notes.append(
+                f"{lead} nhưng có thành viên không sinh hoạt đảng tại chi bộ, cấp ủy trong phạm "
+                "vi kỳ này: vẫn kiểm điểm riêng tại tập thể lãnh đạo."
+            )
+            continue
+        folded.update(dict.fromkeys(people, unit))
+        notes.append(
+            f"{lead}: kiểm điểm trong chi bộ, cấp ủy nơi sinh hoạt, không lập điểm kiểm điểm riêng."
+        )
+    kept = [
+        m
+        for m in sites
+        if not (m.unit.kind == UnitKind.LEADERSHIP_COLLECTIVE and m.person_id in folded)
+    ]
+    return kept, folded, notes
 
 
 def _group_anchor(unit: OrgUnit, by_path: dict[str, OrgUnit], grouping: str) -> OrgUnit:
@@ -115,28 +175,12 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
     reference = _reference_date(period)
     units = list(OrgUnit.objects.filter(path__startswith=period.scope.path, is_active=True))
     by_path = {u.path: u for u in units}
-    unit_ids = [u.pk for u in units]
     memberships = list(
-        Membership.objects.filter(unit_id__in=unit_ids)
+        Membership.objects.filter(unit_id__in=[u.pk for u in units])
         .filter(Q(end_date=None) | Q(end_date__gte=reference))
         .filter(Q(start_date=None) | Q(start_date__lte=reference))
         .select_related("person", "unit")
     )
-    sites = [m for m in memberships if _is_review_site(m)]
-    absences: dict[int, list[AbsenceSpan]] = defaultdict(list)
-    for a in Absence.objects.filter(
-        person_id__in={m.person_id for m in sites},
-        start_date__lte=dt.date(period.year, 12, 31),
-        end_date__gte=dt.date(period.year, 1, 1),
-    ):
-        absences[a.person_id].append(AbsenceSpan(a.kind, a.start_date, a.end_date))
-
-    central_cadres = set(
-        CentralCadre.objects.filter(person_id__in={m.person_id for m in sites}).values_list(
-            "person_id", flat=True
-        )
-    )
-    wanted: dict[tuple[int, int | None], tuple[str, Verdict, OrgUnit]] = {}
     rules_cache: dict[int, ExemptionRules] = {}
 
     def rules_for(unit: OrgUnit) -> ExemptionRules:
@@ -144,15 +188,62 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
             rules_cache[unit.pk] = _exemption_rules(period, unit)
         return rules_cache[unit.pk]
 
+    def min_members(unit: OrgUnit) -> int:
+        return selectors.ruleset_for_unit(period, unit).exemptions.leadership_collective_min_members
+
+    sites, folded, notes = _fold_small_collectives(
+        [m for m in memberships if _is_review_site(m)], min_members
+    )
+    wanted = _wanted_subjects(period, units, sites, folded, rules_for)
+    result = _save_subjects(period, wanted, by_path)
+    result.notes = _temporary_notes(memberships) + notes
+    _create_missing_reports(period)
+    return result
+
+
+Wanted = dict[tuple[int, int | None], tuple[str, Verdict, OrgUnit]]
+
+
+def _absences(period: ReviewPeriod, person_ids: set[int]) -> dict[int, list[AbsenceSpan]]:
+    absences: dict[int, list[AbsenceSpan]] = defaultdict(list)
+    for a in Absence.objects.filter(
+        person_id__in=person_ids,
+        start_date__lte=dt.date(period.year, 12, 31),
+        end_date__gte=dt.date(period.year, 1, 1),
+    ):
+        absences[a.person_id].append(AbsenceSpan(a.kind, a.start_date, a.end_date))
+    return absences
+
+
+def _wanted_subjects(
+    period: ReviewPeriod,
+    units: list[OrgUnit],
+    sites: list[Membership],
+    folded: dict[int, OrgUnit],
+    rules_for: Callable[[OrgUnit], ExemptionRules],
+) -> Wanted:
+    reference = _reference_date(period)
+    absences = _absences(period, {m.person_id for m in sites})
+    central_cadres = set(
+        CentralCadre.objects.filter(person_id__in={m.person_id for m in sites}).values_list(
+            "person_id", flat=True
+        )
+    )
+    wanted: Wanted = {}
     for unit in units:
         if unit.kind in COLLECTIVE_KINDS:
             verdict = collective_eligibility(
                 rules=rules_for(unit), reference=reference, established_on=unit.established_on
             )
+            if unit in folded.values():
+                verdict = _with_note(verdict, SMALL_COLLECTIVE_NOTE)
             wanted[(unit.pk, None)] = (SubjectClass.COLLECTIVE, verdict, unit)
     for m in sites:
         key = (m.unit_id, m.person_id)
         cls = subject_class_for(m, central_cadres)
+        if m.person_id in folded and cls == SubjectClass.NON_LEADER:
+            # A member of a small leadership collective reviews as a leader at their cell.
+            cls = SubjectClass.LEADER
         previous = wanted.get(key)
         if previous is not None and previous[0] == SubjectClass.LEADER:
             continue  # several roles at one site: the leadership one decides the form
@@ -166,10 +257,29 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
             admitted_on=m.person.party_admission_date,
             absences=absences.get(m.person_id, ()),
         )
+        if m.person_id in folded:
+            verdict = _with_note(
+                verdict, f"Kiểm điểm với tư cách thành viên {folded[m.person_id]}."
+            )
         wanted[key] = (cls, verdict, m.unit)
     if period.is_quarterly:
         wanted = _quarterly_subjects(period, wanted)
+    return wanted
 
+
+SMALL_COLLECTIVE_NOTE = (
+    "Tập thể lãnh đạo, quản lý có ít thành viên: kiểm điểm trong chi bộ, cấp ủy nơi sinh hoạt."
+)
+
+
+def _with_note(verdict: Verdict, note: str) -> Verdict:
+    reason = f"{verdict.reason} {note}" if verdict.reason else note
+    return Verdict(verdict.eligibility, reason, verdict.on_time_worked)
+
+
+def _save_subjects(
+    period: ReviewPeriod, wanted: Wanted, by_path: dict[str, OrgUnit]
+) -> EnrolmentResult:
     groups = _ensure_quota_groups(period, wanted.values(), by_path)
     existing = {(s.unit_id, s.person_id): s for s in Subject.objects.filter(period=period)}
     result = EnrolmentResult()
@@ -187,21 +297,27 @@ def enrol_period(*, period: ReviewPeriod) -> EnrolmentResult:
                     quota_group=groups[_group_key(period, unit, cls, by_path)],
                     eligibility=verdict.eligibility,
                     eligibility_reason=verdict.reason,
+                    rated_on_time_worked=verdict.on_time_worked,
                 )
             )
         elif not subject.eligibility_overridden and (
-            subject.eligibility != verdict.eligibility
-            or subject.eligibility_reason != verdict.reason
-        ):
+            subject.eligibility,
+            subject.eligibility_reason,
+            subject.rated_on_time_worked,
+        ) != (verdict.eligibility, verdict.reason, verdict.on_time_worked):
             subject.eligibility = verdict.eligibility
             subject.eligibility_reason = verdict.reason
+            subject.rated_on_time_worked = verdict.on_time_worked
             to_update.append(subject)
         else:
             result.unchanged += 1
     Subject.objects.bulk_create(to_create, batch_size=BATCH)
-    Subject.objects.bulk_update(to_update, ["eligibility", "eligibility_reason"], batch_size=BATCH)
+    Subject.objects.bulk_update(
+        to_update,
+        ["eligibility", "eligibility_reason", "rated_on_time_worked"],
+        batch_size=BATCH,
+    )
     result.created, result.updated = len(to_create), len(to_update)
-    _create_missing_reports(period)
     return result
 
 

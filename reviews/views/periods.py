@@ -165,8 +165,12 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "quarter_due": selectors.quarter_due_on(
             period, selectors.ruleset_for_unit(period, period.scope)
         ),
+        "deadlines": selectors.period_deadlines(period),
     }
     return render(request, "reviews/period_detail.html", context)
+
+
+ENROLMENT_NOTES_SHOWN = 10
 
 
 @login_required
@@ -188,6 +192,14 @@ def period_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
         )
+        for note in result.notes[:ENROLMENT_NOTES_SHOWN]:
+            messages.info(request, note)
+        if len(result.notes) > ENROLMENT_NOTES_SHOWN:
+            messages.info(
+                request,
+                _("… and %(count)s more such notes.")
+                % {"count": len(result.notes) - ENROLMENT_NOTES_SHOWN},
+            )
     return redirect("reviews:period_detail", pk=period.pk)
 
 
@@ -285,6 +297,7 @@ def period_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
             .order_by("path")
         ),
         "schedule": selectors.unit_schedule(period, unit),
+        "deadlines": selectors.unit_deadlines(period, unit),
         "reports": list(reports),
         "oversees": oversees,
         "circulation": circulation,
@@ -403,6 +416,7 @@ def progress_context(
         "total": sum(totals.values()),
         "due": due,
         "past_due": past_due,
+        "finish": selectors.unit_finish_date(period, unit),
         "statuses": ReportStatus.choices,
     }
 

@@ -105,6 +105,10 @@ def build_seed(tree, officer) -> Seed:
     MembershipFactory(person=leader, unit=units["leadership"], role=MembershipRole.HEAD)
     deputy = person("deputy", "cell_c", has_leadership_post=True)
     MembershipFactory(person=deputy, unit=units["leadership"], role=MembershipRole.DEPUTY_HEAD)
+    # A third member, not in the party, keeps the collective's own review (HD 43 §7.4).
+    deputy2 = PersonFactory(is_party_member=False, party_admission_date=None)
+    MembershipFactory(person=deputy2, unit=units["leadership"], role=MembershipRole.DEPUTY_HEAD)
+    people["deputy2"] = deputy2
     for i in range(1, 4):
         person(f"c{i}", "cell_c")
     for i in range(1, 4):
@@ -154,6 +158,7 @@ def build_seed(tree, officer) -> Seed:
         ("leadership", "leader"): ("HT", "decided"),  # R-E4: lower level at the other site
         ("cell_c", "deputy"): ("HTT", "decided"),
         ("leadership", "deputy"): ("HTT", "decided"),
+        ("leadership", "deputy2"): ("HTT", "decided"),
         ("cell_c", "c1"): ("HTT", "decided"),
         ("cell_c", "c2"): ("HTT", "decided"),
         ("cell_c", "c3"): ("HT", "published"),

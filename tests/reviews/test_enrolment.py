@@ -32,6 +32,18 @@ def period(tree, org_officer):
     )
 
 
+@pytest.fixture
+def period_124(tree, org_officer):
+    return create_period(
+        name="Kiểm điểm năm 2024",
+        kind="annual",
+        year=2024,
+        scope=tree.district,
+        opens_on=dt.date(2024, 11, 18),
+        created_by=org_officer,
+    )
+
+
 def _person_at(unit, role=MembershipRole.PARTY_MEMBER, **person):
     person.setdefault(
         "party_admission_date", LONG_AGO if person.get("is_party_member", True) else None
@@ -50,13 +62,18 @@ def _absence(person, kind, start, end):
     Absence.objects.create(person=person, kind=kind, start_date=start, end_date=end)
 
 
-def _leadership_collective(tree, code="T01-H01-LD"):
-    return OrgUnitFactory(
+def _leadership_collective(tree, code="T01-H01-LD", deputies=2):
+    """A leadership collective; its deputies (not party members) make it big enough to hold
+    its own review (HD 43 §7.4) once the test adds its head."""
+    board = OrgUnitFactory(
         code=code,
         name="Tập thể lãnh đạo UBND xã Yên Lạc",
         kind=UnitKind.LEADERSHIP_COLLECTIVE,
         parent=tree.district,
     )
+    for _ in range(deputies):
+        _person_at(board, role=MembershipRole.DEPUTY_HEAD, is_party_member=False)
+    return board
 
 
 # -- R-E1 not reviewed ---------------------------------------------------------------------------
@@ -67,7 +84,7 @@ def test_enrol_period_does_mark_exempt_member_not_reviewed_R_E1(tree, period):
     enrol_period(period=period)
     subject = _subject(period, person)
     assert subject.eligibility == Eligibility.NOT_REVIEWED
-    assert subject.eligibility_reason.startswith("Không kiểm điểm:")
+    assert subject.eligibility_reason.startswith("Không kiểm điểm: đảng viên được miễn công tác")
 
 
 def test_enrol_period_does_mark_suspended_member_not_reviewed_R_E1(tree, period):
@@ -97,7 +114,9 @@ def test_enrol_period_does_mark_new_collective_not_rated_R_E2(tree, period):
     new = Subject.objects.get(period=period, unit=new_cell, person=None)
     assert new.subject_class == SubjectClass.COLLECTIVE
     assert new.eligibility == Eligibility.NOT_RATED
-    assert new.eligibility_reason.startswith("Không xếp loại:")
+    assert new.eligibility_reason.startswith(
+        f"Không xếp loại: tập thể thành lập ngày {new_cell.established_on:%d/%m/%Y}"
+    )
     old = Subject.objects.get(period=period, unit=tree.cell_a, person=None)
     assert old.eligibility == Eligibility.ELIGIBLE
 
@@ -105,15 +124,67 @@ def test_enrol_period_does_mark_new_collective_not_rated_R_E2(tree, period):
 # -- R-E3 absences -------------------------------------------------------------------------------
 
 
-def test_enrol_period_does_mark_sick_leave_3_months_capped_R_E3(tree, period):
+def test_enrol_does_rate_on_time_worked_without_cap_when_sick_leave_over_3_months_qd366(
+    tree, period
+):
     sick = _person_at(tree.cell_a)
     _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2025, 3, 1), dt.date(2025, 6, 10))
     short = _person_at(tree.cell_a)
     _absence(short, AbsenceKind.SICK_LEAVE, dt.date(2025, 3, 1), dt.date(2025, 4, 15))
     enrol_period(period=period)
-    assert _subject(period, sick).eligibility == Eligibility.CAPPED
-    assert _subject(period, sick).eligibility_reason.startswith("Không xếp loại cao hơn")
+    subject = _subject(period, sick)
+    assert subject.eligibility == Eligibility.ELIGIBLE
+    assert subject.rated_on_time_worked
+    assert subject.eligibility_reason == (
+        "Nghỉ ốm 3 tháng 10 ngày trong năm (từ 3 tháng trở lên): đánh giá trên kết quả làm "
+        "việc thực tế."
+    )
     assert _subject(period, short).eligibility == Eligibility.ELIGIBLE
+    assert not _subject(period, short).rated_on_time_worked
+
+
+def test_enrol_does_cap_at_ht_when_sick_leave_over_3_months_qd124(tree, period_124):
+    sick = _person_at(tree.cell_a)
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2024, 3, 1), dt.date(2024, 6, 10))
+    enrol_period(period=period_124)
+    subject = _subject(period_124, sick)
+    assert subject.eligibility == Eligibility.CAPPED
+    assert not subject.rated_on_time_worked
+    assert subject.eligibility_reason == (
+        "Nghỉ ốm 3 tháng 10 ngày trong năm (từ 3 tháng trở lên): không xếp loại cao hơn "
+        "“Hoàn thành nhiệm vụ”."
+    )
+
+
+@pytest.mark.parametrize(
+    ("last_day", "expected"),
+    [
+        # 01/03 … 31/05 is 3 calendar months; a day fewer is not.
+        (dt.date(2024, 5, 30), Eligibility.ELIGIBLE),
+        (dt.date(2024, 5, 31), Eligibility.CAPPED),
+    ],
+)
+def test_enrol_does_count_sick_leave_in_calendar_months_at_boundary_qd124(
+    tree, period_124, last_day, expected
+):
+    sick = _person_at(tree.cell_a)
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2024, 3, 1), last_day)
+    enrol_period(period=period_124)
+    assert _subject(period_124, sick).eligibility == expected
+
+
+def test_enrol_does_add_separate_sick_leaves_as_one_span_from_the_first(tree, period_124):
+    sick = _person_at(tree.cell_a)
+    # 31 days of January + 29 of February 2024 (leap) + 31 of October = 91 days, counted
+    # from 01/01: 01/01 … 31/03, exactly 3 months.
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2024, 1, 1), dt.date(2024, 2, 29))
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2024, 10, 1), dt.date(2024, 10, 31))
+    # An overlapping certificate counts its days once.
+    _absence(sick, AbsenceKind.SICK_LEAVE, dt.date(2024, 10, 20), dt.date(2024, 10, 25))
+    enrol_period(period=period_124)
+    subject = _subject(period_124, sick)
+    assert subject.eligibility == Eligibility.CAPPED
+    assert "Nghỉ ốm 3 tháng trong năm" in subject.eligibility_reason
 
 
 def test_enrol_period_does_mark_state_side_worked_under_6_months_not_rated_R_E3(tree, period):
@@ -124,7 +195,10 @@ def test_enrol_period_does_mark_state_side_worked_under_6_months_not_rated_R_E3(
     subject = _subject(period, person, board)
     assert subject.subject_class == SubjectClass.LEADER
     assert subject.eligibility == Eligibility.NOT_RATED
-    assert subject.eligibility_reason.startswith("Không xếp loại:")
+    assert subject.eligibility_reason == (
+        "Không xếp loại: thời gian công tác trong năm 5 tháng, dưới 6 tháng: vẫn viết kiểm "
+        "điểm, không xếp loại."
+    )
 
 
 def test_enrol_period_does_mark_maternity_rated_on_time_worked_R_E3(tree, period):
@@ -134,7 +208,10 @@ def test_enrol_period_does_mark_maternity_rated_on_time_worked_R_E3(tree, period
     subject = _subject(period, person)
     # Six months of maternity leave neither caps nor suspends the rating.
     assert subject.eligibility == Eligibility.ELIGIBLE
-    assert "thai sản" in subject.eligibility_reason
+    assert subject.rated_on_time_worked
+    assert subject.eligibility_reason == (
+        "Nghỉ thai sản 6 tháng trong năm: đánh giá trên kết quả làm việc thực tế."
+    )
 
 
 # -- R-E4 several review sites -------------------------------------------------------------------
@@ -151,6 +228,58 @@ def test_enrol_period_does_mark_leader_reviewed_at_two_sites_R_E4(tree, period):
     assert sites == {tree.cell_a.pk: SubjectClass.NON_LEADER, board.pk: SubjectClass.LEADER}
     # The leadership collective is itself a collective subject.
     assert Subject.objects.filter(period=period, unit=board, person=None).exists()
+
+
+def test_enrol_does_review_small_leadership_collective_within_the_cell_qd366(tree, period):
+    board = _leadership_collective(tree, deputies=0)
+    head, deputy = _person_at(tree.cell_a), _person_at(tree.cell_b)
+    MembershipFactory(person=head, unit=board, role=MembershipRole.HEAD)
+    MembershipFactory(person=deputy, unit=board, role=MembershipRole.DEPUTY_HEAD)
+    result = enrol_period(period=period)
+    # No separate review site for its two members: each reviews as a leader at their cell.
+    assert not Subject.objects.filter(period=period, unit=board, person__isnull=False).exists()
+    assert _subject(period, head).unit == tree.cell_a
+    assert _subject(period, head).subject_class == SubjectClass.LEADER
+    assert _subject(period, deputy).subject_class == SubjectClass.LEADER
+    assert "Tập thể lãnh đạo UBND xã Yên Lạc" in _subject(period, head).eligibility_reason
+    collective = Subject.objects.get(period=period, unit=board, person=None)
+    assert "kiểm điểm trong chi bộ, cấp ủy" in collective.eligibility_reason
+    assert result.notes == [
+        "Tập thể lãnh đạo UBND xã Yên Lạc có 2 thành viên (dưới 3): kiểm điểm trong chi bộ, "
+        "cấp ủy nơi sinh hoạt, không lập điểm kiểm điểm riêng."
+    ]
+
+
+def test_enrol_does_keep_small_leadership_collective_as_review_site_qd124(tree, period_124):
+    board = _leadership_collective(tree, deputies=0)
+    head = _person_at(tree.cell_a)
+    MembershipFactory(person=head, unit=board, role=MembershipRole.HEAD)
+    result = enrol_period(period=period_124)
+    sites = set(Subject.objects.filter(period=period_124, person=head).values_list("unit_id"))
+    assert sites == {(tree.cell_a.pk,), (board.pk,)}
+    assert result.notes == []
+
+
+def test_enrol_does_keep_small_leadership_collective_when_a_member_has_no_party_cell(tree, period):
+    board = _leadership_collective(tree, deputies=1)
+    head = _person_at(tree.cell_a)
+    MembershipFactory(person=head, unit=board, role=MembershipRole.HEAD)
+    result = enrol_period(period=period)
+    assert Subject.objects.filter(period=period, person=head, unit=board).exists()
+    assert "vẫn kiểm điểm riêng tại tập thể lãnh đạo" in result.notes[0]
+
+
+def test_enrol_does_rate_temporary_attendee_at_official_cell_only(tree, period):
+    person = _person_at(tree.cell_a)
+    MembershipFactory(
+        person=person, unit=tree.cell_b, role=MembershipRole.PARTY_MEMBER, is_temporary=True
+    )
+    result = enrol_period(period=period)
+    assert _subject(period, person).unit == tree.cell_a
+    assert result.notes == [
+        f"{person.full_name} sinh hoạt tạm thời tại Chi bộ thôn Tây: kiểm điểm, đánh giá, xếp "
+        "loại tại chi bộ nơi sinh hoạt chính thức."
+    ]
 
 
 # -- idempotence, overrides, reports and quota groups ---------------------------------------------
