@@ -16,6 +16,7 @@ def create_unit(
     parent: OrgUnit | None = None,
     staff_count: int = 0,
     is_active: bool = True,
+    has_special_calendar: bool = False,
 ) -> OrgUnit:
     """Create a unit as a root or as the last child of `parent`."""
     code = nfc(code)
@@ -27,6 +28,7 @@ def create_unit(
         "kind": kind,
         "staff_count": staff_count,
         "is_active": is_active,
+        "has_special_calendar": has_special_calendar,
     }
     if parent is None:
         return OrgUnit.objects.add_root(create_kwargs=fields)

@@ -51,6 +51,8 @@ PEOPLE_HEADERS = [
     "Giữ chức vụ lãnh đạo",
 ]
 MEMBERSHIP_HEADERS = ["Mã cán bộ", "Mã đơn vị", "Vai trò", "Từ ngày", "Đến ngày"]
+# Optional columns of HD 43 §4 and §7.6, left out of the rows below.
+SPECIAL_CALENDAR, TEMPORARY = "Lịch công tác đặc thù", "Sinh hoạt tạm thời"
 UNITS_SHEET, PEOPLE_SHEET, MEMBERSHIPS_SHEET = "Đơn vị", "Nhân sự", "Sinh hoạt - công tác"
 
 GOOD_UNITS = [
@@ -604,9 +606,9 @@ def test_build_template_workbook_does_hold_the_three_sheets_with_headers_and_no_
     book = openpyxl.load_workbook(io.BytesIO(build_template_workbook()))
 
     assert book.sheetnames[:3] == [UNITS_SHEET, PEOPLE_SHEET, MEMBERSHIPS_SHEET]
-    assert [c.value for c in book[UNITS_SHEET][1]] == UNIT_HEADERS
+    assert [c.value for c in book[UNITS_SHEET][1]] == [*UNIT_HEADERS, SPECIAL_CALENDAR]
     assert [c.value for c in book[PEOPLE_SHEET][1]] == PEOPLE_HEADERS
-    assert [c.value for c in book[MEMBERSHIPS_SHEET][1]] == MEMBERSHIP_HEADERS
+    assert [c.value for c in book[MEMBERSHIPS_SHEET][1]] == [*MEMBERSHIP_HEADERS, TEMPORARY]
     result = run(build_template_workbook(), tree.district)
     assert result.units.total == result.people.total == result.memberships.total == 0
 
@@ -819,3 +821,25 @@ def test_roster_template_view_rejects_anonymous_users(client, db):
     response = client.get(reverse("orgunits:roster_template"))
 
     assert response.status_code == 302
+
+
+def test_import_roster_does_read_special_calendar_and_temporary_attendance(tree):
+    units = [["XA-01", "Đảng bộ xã Mới", "Đảng bộ cơ sở", "", 40, "có", "có"]]
+    units.append(["XA-01-CB1", "Chi bộ thôn Bắc", "Chi bộ", "XA-01", 12, "có", ""])
+    memberships = [
+        ["CB001", "XA-01-CB1", "Đảng viên", "", "", ""],
+        ["CB003", "XA-01-CB1", "Đảng viên", "", "", "có"],
+    ]
+    headers = {
+        UNITS_SHEET: [*UNIT_HEADERS, SPECIAL_CALENDAR],
+        MEMBERSHIPS_SHEET: [*MEMBERSHIP_HEADERS, TEMPORARY],
+    }
+
+    run(workbook(units, GOOD_PEOPLE, memberships, headers=headers), tree.district)
+
+    special = dict(
+        OrgUnit.objects.filter(code__startswith="XA-").values_list("code", "has_special_calendar")
+    )
+    assert special == {"XA-01": True, "XA-01-CB1": False}
+    temporary = dict(Membership.objects.values_list("person__code", "is_temporary"))
+    assert temporary == {"CB001": False, "CB003": True}

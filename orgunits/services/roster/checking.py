@@ -67,6 +67,8 @@ def _parse_units(sheet: _Sheet, problems: _Problems) -> list[_UnitRow]:
             values["staff_count"] = cells.count("staff_count")
         if cells.has("is_active"):
             values["is_active"] = cells.boolean("is_active", default=True)
+        if cells.has("has_special_calendar"):
+            values["has_special_calendar"] = cells.boolean("has_special_calendar", default=False)
         parent_code = cells.text("parent_code", max_length=64)
         if not code:
             continue
@@ -129,6 +131,8 @@ def _parse_memberships(sheet: _Sheet, problems: _Problems) -> list[_MembershipRo
         for key in ("start_date", "end_date"):
             if cells.has(key):
                 values[key] = cells.date(key)
+        if cells.has("is_temporary"):
+            values["is_temporary"] = cells.boolean("is_temporary", default=False)
         if not (person_code and unit_code and role):
             continue
         key = (person_code, unit_code, role)

@@ -156,6 +156,15 @@ UNITS = Table(
             16,
             choices=BOOLEAN_LABELS,
         ),
+        Column(
+            "has_special_calendar",
+            "Lịch công tác đặc thù",
+            False,
+            _BOOL_HINT_NO + "; có = hoàn thành kiểm điểm theo hạn dành cho đơn vị có lịch đặc thù",
+            "không",
+            20,
+            choices=BOOLEAN_LABELS,
+        ),
     ),
 )
 PEOPLE = Table(
@@ -241,6 +250,15 @@ MEMBERSHIPS = Table(
         ),
         Column("start_date", "Từ ngày", False, DATE_HINT, "01/01/2025", 14, True),
         Column("end_date", "Đến ngày", False, DATE_HINT + "; không trước Từ ngày", "", 14, True),
+        Column(
+            "is_temporary",
+            "Sinh hoạt tạm thời",
+            False,
+            _BOOL_HINT_NO + "; có = xếp loại tại chi bộ sinh hoạt chính thức, không ở đây",
+            "không",
+            18,
+            choices=BOOLEAN_LABELS,
+        ),
     ),
 )
 TABLES: tuple[Table, ...] = (UNITS, PEOPLE, MEMBERSHIPS)
