@@ -54,7 +54,7 @@ def test_order_checks_does_flag_member_when_rated_before_the_leadership_collecti
     enrolled, leadership, secretary, member
 ):
     meeting = _meeting_on(enrolled, leadership, secretary, 9)
-    collective, head = meeting.agenda.order_by("position")
+    collective, head, *_deputies = meeting.agenda.order_by("position")
     assert collective.subject.person is None and head.subject.person == member.person
     # The meeting took the head first (an agenda kept from before the rule was enforced).
     AgendaItem.objects.filter(pk=collective.pk).update(position=99)
