@@ -23,6 +23,7 @@ def test_period_page_shows_the_season_deadlines(
         opens_on=dt.date(2026, 12, 1),
         ruleset_code="qd366-hd43",
         created_by=org_officer,
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
     )
     login("org_officer")
     page.goto(f"{live_server.url}/periods/{period.pk}/")

@@ -26,6 +26,7 @@ def _period(tree, opens_on, *, year=2026, code=None):
         scope=tree.province,
         opens_on=opens_on,
         ruleset_code=code,
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
     )
 
 

@@ -41,6 +41,7 @@ def period_124(tree, org_officer):
         scope=tree.district,
         opens_on=dt.date(2024, 11, 18),
         created_by=org_officer,
+        placeholders_reason="Kiểm thử: nội dung chờ nguyên văn không ảnh hưởng phép thử.",
     )
 
 
