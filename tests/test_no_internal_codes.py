@@ -139,14 +139,17 @@ def _documents(tree, objects) -> dict[str, str]:  # noqa: F811
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("language", ["vi", "en"])
 def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
+    language,
     client,
     request,
     tree,
     objects,  # noqa: F811 (the fixture imported above)
     settings,
 ):
-    settings.LANGUAGE_CODE = "vi"
+    settings.LANGUAGE_CODE = language
+    client.cookies["django_language"] = language
     # Rows written before the texts lost their rule ids: shown without them.
     secretary_subject = Subject.objects.get(
         period_id=objects["period"]["pk"], unit=tree.cell_a, person__user__username="secretary"
@@ -160,4 +163,5 @@ def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
     found = {where: shown for where, text in texts.items() if (shown := hits(text))}
 
     assert len(texts) > 60
+    assert ("Review periods" in texts[next(iter(texts))]) == (language == "en")
     assert not found, "\n".join(f"{where}: {shown}" for where, shown in found.items())
