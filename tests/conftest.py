@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from orgunits import services
 from orgunits.models import MembershipRole, OrgUnit, UnitKind
@@ -19,6 +21,13 @@ from reviews.models import CentralCadre, Report
 from reviews.services import circulation, enrolment, periods, reports
 
 from .factories import MembershipFactory, OrgUnitFactory, PersonFactory, UserFactory
+
+# Property tests judge the code, not the machine: on a loaded CI machine drawing inputs can be
+# slow, and a time deadline would fail a correct run. Tests may still set their own settings.
+hypothesis_settings.register_profile(
+    "project", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("project")
 
 # Playwright runs an event loop in the test thread; Django's DB setup must still be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
