@@ -27,6 +27,7 @@ class Todo:
     action: str  # the link's label
     detail: str = ""
     due: dt.date | None = None
+    due_label: str = ""  # what the date is when it is not a deadline ("Meeting date")
     order: int = 50  # lower first: the person's own duties, then the roles'
 
 

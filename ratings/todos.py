@@ -184,6 +184,7 @@ def rating_todos(user: AnyUser, today: dt.date) -> list[Todo]:
             url=reverse("ratings:meeting_detail", args=[m.pk]),
             action=_("Prepare the meeting"),
             due=m.starts_on,
+            due_label=_("Meeting date"),
             order=35,
         )
         for m in chaired_meetings(user)[:CARDS_PER_KIND]

@@ -130,6 +130,7 @@ def test_each_persona_finds_the_next_task_and_the_notices(
     )
     chair = personas("secretary")
     expect(card(chair, "chair_meeting")).to_contain_text("Chủ trì")
+    expect(card(chair, "chair_meeting")).to_contain_text("Ngày hội nghị: 15/12/2026")
     shoot_home(personas, "secretary", "secretary-chairing")
     assert "Bạn được triệu tập dự" in bell_titles(personas("member"))
 
