@@ -9,6 +9,8 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from documents.uploads import StagedUpload
+
 from .text import given_name, nfc, search_key
 
 VI_COLLATION = "vi-x-icu"
@@ -245,37 +247,13 @@ class RoleChange(models.Model):
         ordering = ["created_at", "pk"]
 
 
-class RosterUpload(models.Model):
-    """An uploaded roster on its way through a worker: staged (stored), checked (the dry run's
-    counts or its problems), confirmed and written. Parsing never happens in a web request."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to be checked")
-        CHECKED = "checked", _("Checked: ready to confirm")
-        REFUSED = "refused", _("Refused")
-        WRITING = "writing", _("Being imported")
-        DONE = "done", _("Imported")
+class RosterUpload(StagedUpload):
+    """An uploaded roster on its way through a worker (see documents/uploads.py)."""
 
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    file_name = models.CharField(_("file name"), max_length=255)
-    # <32 hex digits>.<xlsx|csv> under MEDIA_ROOT/roster-uploads/, removed once written.
-    stored = models.CharField(max_length=40)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    # {"counts": {table: [created, updated, unchanged]}, "problems": [[sheet, row, column,
-    # message], …]} of the last check or write.
-    result = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(StagedUpload.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.unit_id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.CHECKED, self.Status.REFUSED, self.Status.DONE}

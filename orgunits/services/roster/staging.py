@@ -5,26 +5,20 @@ limits checked before parsing)."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+
+from documents import uploads
 
 from ...exceptions import OrgUnitError, RosterImportError, RowProblem
 from ...models import OrgUnit, RosterUpload
 from .writing import RosterImportResult, TableCounts, import_roster
 
 UPLOAD_DIR = "roster-uploads"
-# Uploads never confirmed are swept after a day.
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
-TIMED_OUT = (
-    "Tệp xử lý quá lâu nên đã dừng. Hãy xoá các dòng, cột trống thừa hoặc chia nhỏ tệp rồi "
-    "tải lên lại."
-)
+TIMED_OUT = uploads.TIMED_OUT
 Status = RosterUpload.Status
 
 
@@ -32,25 +26,17 @@ class UploadNotReady(OrgUnitError):
     """The upload is not waiting for confirmation (still checking, refused or done)."""
 
     def __init__(self) -> None:
-        super().__init__("Tệp chưa được kiểm tra xong hoặc đã nhập; hãy tải tệp lên lại.")
+        super().__init__(uploads.NOT_READY)
 
 
 def upload_path(upload: RosterUpload) -> Path:
-    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR / upload.stored
-
-
-def _sweep_stale_files(directory: Path) -> None:
-    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for path in directory.iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    return uploads.stored_path(folder=UPLOAD_DIR, stored=upload.stored)
 
 
 def _enqueue(task_name: str, upload_id: int) -> None:
     from ... import tasks
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(upload_id))
+    uploads.enqueue_on_commit(getattr(tasks, task_name), upload_id)
 
 
 @transaction.atomic
@@ -58,11 +44,7 @@ def stage_roster_upload(
     *, unit: OrgUnit, user: AbstractBaseUser, file_name: str, data: bytes
 ) -> RosterUpload:
     """Store the uploaded file and queue its check by a worker."""
-    directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    _sweep_stale_files(directory)
-    stored = f"{uuid.uuid4().hex}{PurePath(file_name).suffix.lower()}"
-    (directory / stored).write_bytes(data)
+    stored = uploads.store_file(folder=UPLOAD_DIR, file_name=file_name, data=data)
     upload = RosterUpload.objects.create(
         unit=unit, requested_by=user, file_name=file_name[:255], stored=stored
     )
@@ -76,16 +58,13 @@ def _result(result: RosterImportResult | None, problems: list[RowProblem]) -> di
         for table in ("units", "people", "memberships"):
             c: TableCounts = getattr(result, table)
             counts[table] = [c.created, c.updated, c.unchanged]
-    return {
-        "counts": counts,
-        "problems": [[p.sheet, p.row, p.column, p.message] for p in problems],
-    }
+    return uploads.problems_result(problems, counts)
 
 
 def _run(upload: RosterUpload, *, dry_run: bool) -> None:
     path = upload_path(upload)
     if not path.is_file():
-        problem = RowProblem("", 0, "", "Tệp đã tải lên không còn nữa; hãy tải lên lại.")
+        problem = RowProblem("", 0, "", uploads.GONE)
         upload.status, upload.result = Status.REFUSED, _result(None, [problem])
     else:
         try:
