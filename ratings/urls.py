@@ -100,5 +100,6 @@ urlpatterns += [
         reports.history_import_view,
         name="history_import",
     ),
+    path("historical-levels/uploads/<int:pk>/", reports.history_upload, name="history_upload"),
     path("historical-levels/template.xlsx", reports.history_template, name="history_template"),
 ]

@@ -21,7 +21,7 @@ from documents.models import DocumentJob
 from orgunits.models import Membership, RosterUpload
 from orgunits.services.roster import build_template_workbook
 from ratings import exports
-from ratings.models import DossierArchive, HistoricalLevel, Rating
+from ratings.models import DossierArchive, HistoricalLevel, HistoryUpload, Rating
 from ratings.services import appraisal, ballots, meetings
 from reviews.models import CentralCadre, Comment, RemediationItem, Report
 from reviews.services import circulation, enrolment, periods, reports
@@ -219,6 +219,8 @@ MATRIX = {
     "ratings:dossier": row("member_person", "200 403 200 200 200 404"),
     "ratings:dossier_download": row("dossier", "200 403 200 200 200 404"),
     "ratings:history_import": row("cell", "403 403 200 403 200 404"),
+    # An upload is its importer's (and administrators'); the unit's others see 403.
+    "ratings:history_upload": row("history_upload", "403 403 200 403 200 404"),
 }
 
 
@@ -294,6 +296,7 @@ def objects(tree, member, circulated_report, secretary, org_officer, authority, 
         "decision": {"pk": decision.pk},
         "dossier": {"pk": _dossier_archive(member, tree.district).pk},
         "roster_upload": {"pk": _roster_upload(tree.cell_a, org_officer).pk},
+        "history_upload": {"pk": _history_upload(tree.cell_a, org_officer).pk},
         "report_document": {"kind": "report", "object_id": member_report.pk},
         "quarter_report": {"pk": _quarter_report(tree, member, org_officer).pk},
         "document_job": {"pk": _report_job(member_report, member).pk},
@@ -340,6 +343,18 @@ def _roster_upload(unit, user):
         stored="0" * 32 + ".xlsx",
         status=RosterUpload.Status.CHECKED,
         result={"counts": counts, "problems": []},
+    )
+
+
+def _history_upload(unit, user):
+    """A file of historical levels the worker has checked, waiting for its importer."""
+    return HistoryUpload.objects.create(
+        unit=unit,
+        requested_by=user,
+        file_name="xep-loai.xlsx",
+        stored="0" * 32 + ".xlsx",
+        status=HistoryUpload.Status.CHECKED,
+        result={"counts": {"created": 1, "updated": 0, "unchanged": 0}, "problems": []},
     )
 
 

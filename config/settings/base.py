@@ -227,6 +227,7 @@ CELERY_TASK_QUEUES = [Queue("celery"), Queue("documents"), Queue("reminders")]
 CELERY_TASK_ROUTES = {
     "documents.tasks.*": {"queue": "documents"},
     "orgunits.tasks.*": {"queue": "documents"},  # roster uploads: someone is watching
+    "ratings.tasks.*": {"queue": "documents"},  # historical-levels uploads, likewise
     "reviews.tasks.send_deadline_reminders": {"queue": "reminders"},
     "reviews.tasks.remind_batch": {"queue": "reminders"},
     "notifications.tasks.send_digests": {"queue": "reminders"},

@@ -23,7 +23,13 @@ from .ballots import (
     RoundTally,
 )
 from .facts import AppraisalFacts
-from .history import DossierArchive, DossierScope, HistoricalLevel, SummaryNarrative
+from .history import (
+    DossierArchive,
+    DossierScope,
+    HistoricalLevel,
+    HistoryUpload,
+    SummaryNarrative,
+)
 from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
 from .rerating import Rerating
 
@@ -42,6 +48,7 @@ __all__ = [
     "DossierArchive",
     "DossierScope",
     "HistoricalLevel",
+    "HistoryUpload",
     "Meeting",
     "MeetingKind",
     "MeetingStatus",

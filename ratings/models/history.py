@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
+from documents.uploads import StagedUpload
 from orgunits.models import OrgUnit, Person
 from reviews.models import ReviewPeriod, SubjectClass
 
@@ -150,3 +151,16 @@ class DossierArchive(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+class HistoryUpload(StagedUpload):
+    """An uploaded file of historical levels on its way through a worker (see
+    documents/uploads.py and ratings/history_staging.py)."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta(StagedUpload.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.unit_id} ({self.status})"

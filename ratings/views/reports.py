@@ -8,10 +8,7 @@ module was being changed by another piece of work at the same time.
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
@@ -35,17 +32,13 @@ from orgunits.selectors import AnyUser, has_role_on
 from reviews import selectors as review_selectors
 from reviews.models import ReviewPeriod
 
-from .. import exports, history_import, selectors, summary
-from ..models import DossierArchive, SummaryNarrative
+from .. import exports, history_import, history_staging, selectors, summary
+from ..models import DossierArchive, HistoryUpload, SummaryNarrative
 
 SUMMARY_ROLES = ["run_review", "appraise", "decide", "administer"]
 DOSSIER_ROLES = ["appraise", "decide", "administer"]
 HISTORY_ROLES = ["appraise", "administer"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_DIR = "history-uploads"
-SESSION_KEY = "history_upload"
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
-_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(xlsx|csv)")
 
 
 def can_view_summary(user: AnyUser, unit: OrgUnit) -> bool:
@@ -316,83 +309,46 @@ def history_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def history_import_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload → preview (dry run) → confirm, as for the roster."""
+    """Upload: the file is stored and a worker checks it; the upload page shows the rest."""
     unit = unit_selectors.get_unit_for_user(request.user, pk)
     if not can_import_history(request.user, unit):
         raise PermissionDenied
-    if request.method == "POST" and request.POST.get("action") == "confirm":
-        return _confirm_history(request, unit)
     form = HistoryUploadForm(request.POST or None, request.FILES or None)
-    context: dict = {"unit": unit, "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            result = history_import.import_historical_levels(
-                file_name=upload.name, data=data, target=unit, user=request.user, dry_run=True
-            )
-        except history_import.HistoryImportError as error:
-            _discard_upload(request)
-            context.update(problems=error.problems, error=str(error))
-        else:
-            _keep_upload(request, unit, upload.name, data)
-            context.update(result=result, file_name=upload.name, form=HistoryUploadForm())
-    return render(request, "ratings/summary_history_import.html", context)
-
-
-def _confirm_history(request: HttpRequest, unit: OrgUnit) -> HttpResponse:
-    pending = request.session.get(SESSION_KEY) or {}
-    path = _upload_path(pending.get("stored", ""))
-    if pending.get("unit") != unit.pk or path is None or not path.is_file():
-        messages.error(request, _("The uploaded file is no longer available. Upload it again."))
-        return redirect("ratings:history_import", pk=unit.pk)
-    try:
-        result = history_import.import_historical_levels(
-            file_name=pending["file_name"], data=path.read_bytes(), target=unit, user=request.user
+        staged = history_staging.stage_history_upload(
+            unit=unit, user=request.user, file_name=upload.name, data=upload.read()
         )
-    except history_import.HistoryImportError as error:
-        _discard_upload(request)
-        context = {
-            "unit": unit,
-            "form": HistoryUploadForm(),
-            "problems": error.problems,
-            "error": str(error),
-        }
-        return render(request, "ratings/summary_history_import.html", context)
-    _discard_upload(request)
-    messages.success(
-        request,
-        _("Historical levels imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
-        % {"c": result.created, "u": result.updated, "n": result.unchanged},
+        return redirect("ratings:history_upload", pk=staged.pk)
+    return render(request, "ratings/summary_history_import.html", {"unit": unit, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def history_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """An upload's progress, then its preview (POST confirms it) or its problems, then the
+    outcome. htmx polls the progress part while a worker runs."""
+    upload = get_object_or_404(
+        HistoryUpload.objects.select_related("unit"),
+        pk=pk,
+        unit__in=unit_selectors.units_visible_to(request.user),
     )
-    return redirect("ratings:history_import", pk=unit.pk)
-
-
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-
-
-def _upload_path(stored: str) -> Path | None:
-    if not _STORED_NAME.fullmatch(stored):
-        return None
-    return _upload_dir() / stored
-
-
-def _keep_upload(request: HttpRequest, unit: OrgUnit, file_name: str, data: bytes) -> None:
-    _discard_upload(request)
-    directory = _upload_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for old in directory.iterdir():
-        if _STORED_NAME.fullmatch(old.name) and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    stored = f"{uuid.uuid4().hex}{PurePath(file_name).suffix.lower()}"
-    (directory / stored).write_bytes(data)
-    request.session[SESSION_KEY] = {"unit": unit.pk, "stored": stored, "file_name": file_name}
-
-
-def _discard_upload(request: HttpRequest) -> None:
-    pending = request.session.pop(SESSION_KEY, None) or {}
-    path = _upload_path(pending.get("stored", ""))
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if not can_import_history(request.user, upload.unit) or not (
+        upload.requested_by_id == request.user.pk or request.user.is_superuser
+    ):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            history_staging.confirm_history_upload(upload=upload)
+        except history_staging.HistoryUploadNotReady as error:
+            messages.error(request, str(error))
+        return redirect("ratings:history_upload", pk=upload.pk)
+    result, problems = history_staging.preview(upload)
+    context = {
+        "unit": upload.unit,
+        "upload": upload,
+        "result": result,
+        "problems": problems,
+        "error": str(history_import.HistoryImportError(problems)),
+    }
+    return render(request, "ratings/history_upload.html", context)

@@ -13,12 +13,13 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from orgunits.models import OrgUnit
+from ratings import tasks
 from ratings.history_import import (
     HistoryImportError,
     build_template_workbook,
     import_historical_levels,
 )
-from ratings.models import HistoricalLevel
+from ratings.models import HistoricalLevel, HistoryUpload
 from tests.factories import MembershipFactory, OrgUnitFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,30 +169,119 @@ def test_command_does_import_and_report_problems(people, tree, tmp_path):
     assert "HL-NONE" in err.getvalue()
 
 
-def test_upload_view_does_preview_then_confirm(
-    people, tree, client, org_officer, settings, tmp_path
+def _staged(client, unit, data: bytes, capture, name: str = "2024.xlsx"):
+    """Upload a file; the worker (eager in tests) checks it once the request commits."""
+    url = reverse("ratings:history_import", args=[unit.pk])
+    with capture(execute=True):
+        response = client.post(url, {"file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 302
+    return HistoryUpload.objects.get(), response["Location"]
+
+
+def test_upload_view_does_stage_check_in_a_worker_then_confirm(
+    people, tree, client, org_officer, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(org_officer)
-    url = reverse("ratings:history_import", args=[tree.district.pk])
-    upload = SimpleUploadedFile("2024.xlsx", _xlsx(GOOD[:1] + GOOD[2:3]))
-    preview = client.post(url, {"action": "preview", "file": upload})
-    assert preview.status_code == 200
-    assert 'data-testid="history-preview"' in preview.content.decode()
+    capture = django_capture_on_commit_callbacks
+    staged, page_url = _staged(client, tree.district, _xlsx(GOOD[:1] + GOOD[2:3]), capture)
+    preview = client.get(page_url).content.decode()
+    assert staged.status == HistoryUpload.Status.CHECKED
+    assert 'data-testid="history-preview"' in preview
     assert HistoricalLevel.objects.count() == 0
-    confirm = client.post(url, {"action": "confirm"})
-    assert confirm.status_code == 302
+    pending = list((tmp_path / "history-uploads").iterdir())
+    assert len(pending) == 1
+    with capture(execute=True):
+        confirm = client.post(page_url)
+    assert confirm.status_code == 302 and confirm["Location"] == page_url
+    assert 'data-testid="history-done"' in client.get(page_url).content.decode()
     assert HistoricalLevel.objects.count() == 2
+    assert not pending[0].exists()
+    # A second confirm has nothing left to import.
+    again = client.post(page_url, follow=True)
+    assert "đã nhập" in again.content.decode()
 
 
-def test_upload_view_does_list_the_problems(people, tree, client, org_officer, settings, tmp_path):
+def test_upload_view_does_not_parse_the_file_in_the_web_request(
+    people, tree, client, org_officer, settings, tmp_path, monkeypatch
+):
+    from ratings import history_import, history_staging
+
+    def parse_in_request(*args, **kwargs):
+        raise AssertionError("parsed in the web request")
+
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(org_officer)
+    monkeypatch.setattr(history_staging, "import_historical_levels", parse_in_request)
+    monkeypatch.setattr(history_import, "import_historical_levels", parse_in_request)
+    monkeypatch.setattr(history_import, "_read_file", parse_in_request)
     url = reverse("ratings:history_import", args=[tree.district.pk])
-    upload = SimpleUploadedFile("bad.xlsx", _xlsx([[2024, "HL-NONE", None, None, "HTT"]]))
-    page = client.post(url, {"action": "preview", "file": upload})
-    assert "HL-NONE" in page.content.decode()
-    assert 'data-testid="history-problems"' in page.content.decode()
+    # No on-commit capture: the worker is not run, so nothing may parse here.
+    response = client.post(url, {"file": SimpleUploadedFile("2024.xlsx", _xlsx(GOOD))})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="history-upload-progress"' in page and 'hx-trigger="every 1s"' in page
+    assert HistoryUpload.objects.get().status == HistoryUpload.Status.QUEUED
+    # The worker's task does the parse.
+    monkeypatch.undo()
+    settings.MEDIA_ROOT = str(tmp_path)
+    tasks.check_history_upload(HistoryUpload.objects.get().pk)
+    assert HistoryUpload.objects.get().status == HistoryUpload.Status.CHECKED
+
+
+def test_upload_task_does_check_once_when_run_twice(people, tree, org_officer, settings, tmp_path):
+    from ratings import history_staging
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    staged = history_staging.stage_history_upload(
+        unit=tree.district, user=org_officer, file_name="2024.xlsx", data=_xlsx(GOOD)
+    )
+    tasks.check_history_upload(staged.pk)
+    first = HistoryUpload.objects.get(pk=staged.pk)
+    tasks.check_history_upload(staged.pk)
+    assert HistoryUpload.objects.get(pk=staged.pk).updated_at == first.updated_at
+    assert first.result["counts"] == {"created": 4, "updated": 0, "unchanged": 0}
+
+
+def test_upload_task_rejects_the_upload_with_advice_when_the_worker_runs_out_of_time(
+    tree, org_officer, settings, tmp_path, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from ratings import history_staging
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    staged = history_staging.stage_history_upload(
+        unit=tree.district, user=org_officer, file_name="2024.xlsx", data=_xlsx(GOOD)
+    )
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(history_staging, "check_history_upload", too_slow)
+    tasks.check_history_upload(staged.pk)
+
+    staged.refresh_from_db()
+    assert staged.status == HistoryUpload.Status.REFUSED
+    assert "quá lâu" in staged.result["problems"][0][3]
+    assert not list((tmp_path / "history-uploads").iterdir())
+    assert tasks.check_history_upload.soft_time_limit == tasks.CHECK_SOFT_LIMIT
+    assert tasks.write_history_upload.time_limit > tasks.WRITE_SOFT_LIMIT
+
+
+def test_upload_view_does_list_the_problems(
+    people, tree, client, org_officer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(org_officer)
+    bad = _xlsx([[2024, "HL-NONE", None, None, "HTT"]])
+    staged, page_url = _staged(client, tree.district, bad, django_capture_on_commit_callbacks)
+    page = client.get(page_url).content.decode()
+    assert staged.status == HistoryUpload.Status.REFUSED
+    assert "HL-NONE" in page
+    assert 'data-testid="history-problems"' in page
+    assert 'data-testid="history-confirm"' not in page
+    assert not list((tmp_path / "history-uploads").iterdir())
 
 
 def test_upload_view_does_refuse_deciders_and_outsiders(tree, client, authority, outsider):
