@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgunits', '0004_roster_upload'),
-        ('ratings', '0010_quota_exception_ratio'),
+        ('ratings', '0011_meeting_secretary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
