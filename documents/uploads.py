@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -89,3 +92,85 @@ def problems_result(problems: list[Any], counts: dict | None = None) -> dict[str
         "counts": counts or {},
         "problems": [[p.sheet, p.row, p.column, p.message] for p in problems],
     }
+
+
+@dataclass(frozen=True)
+class UploadFlow:
+    """One import's way through a worker: stage → check (dry run) → confirm → write. `parse`
+    runs the import (upload, data, dry_run) and returns the counts to keep, or raises `refusal`
+    (an error with `.problems`); the tasks are named by their dotted paths."""
+
+    model: type[StagedUpload]
+    folder: str
+    parse: Callable[[Any, bytes, bool], dict]
+    refusal: type[Exception]
+    problem: Callable[..., Any]
+    check_task: str
+    write_task: str
+    sheet: str = ""
+
+    def path(self, upload: StagedUpload) -> Path:
+        return stored_path(folder=self.folder, stored=upload.stored)
+
+    def _enqueue(self, dotted: str, upload_id: int) -> None:
+        module, name = dotted.rsplit(".", 1)
+        enqueue_on_commit(getattr(import_module(module), name), upload_id)
+
+    def stage(self, *, file_name: str, data: bytes, **fields: Any) -> Any:
+        with transaction.atomic():
+            stored = store_file(folder=self.folder, file_name=file_name, data=data)
+            upload = self.model.objects.create(file_name=file_name[:255], stored=stored, **fields)
+            self._enqueue(self.check_task, upload.pk)
+        return upload
+
+    def _refuse(self, upload: StagedUpload, message: str) -> None:
+        upload.status = UploadStatus.REFUSED
+        upload.result = problems_result([self.problem(self.sheet, 0, "", message)])
+
+    def _run(self, upload: StagedUpload, *, dry_run: bool) -> None:
+        path = self.path(upload)
+        if not path.is_file():
+            self._refuse(upload, GONE)
+        else:
+            try:
+                counts = self.parse(upload, path.read_bytes(), dry_run)
+            except self.refusal as error:
+                upload.status = UploadStatus.REFUSED
+                upload.result = problems_result(error.problems)
+            else:
+                upload.status = UploadStatus.CHECKED if dry_run else UploadStatus.DONE
+                upload.result = problems_result([], counts)
+        if upload.status != UploadStatus.CHECKED:
+            path.unlink(missing_ok=True)
+        upload.save(update_fields=["status", "result", "updated_at"])
+
+    def _when(self, upload_id: int, status: str, *, dry_run: bool) -> None:
+        upload = self.model.objects.select_related("unit", "requested_by").get(pk=upload_id)
+        if upload.status == status:
+            self._run(upload, dry_run=dry_run)
+
+    def check(self, *, upload_id: int) -> None:
+        """The worker's dry run; an upload already checked is left alone."""
+        self._when(upload_id, UploadStatus.QUEUED, dry_run=True)
+
+    def write(self, *, upload_id: int) -> None:
+        """The worker's import of a confirmed upload (all or nothing); idempotent."""
+        self._when(upload_id, UploadStatus.WRITING, dry_run=False)
+
+    def refuse_timed_out(self, *, upload_id: int) -> None:
+        """Mark an upload whose worker ran out of time, with advice, and drop its file."""
+        upload = self.model.objects.get(pk=upload_id)
+        self._refuse(upload, TIMED_OUT)
+        upload.save(update_fields=["status", "result", "updated_at"])
+        self.path(upload).unlink(missing_ok=True)
+
+    def confirm(self, *, upload: StagedUpload, not_ready: type[Exception]) -> Any:
+        """Queue the import of a checked upload; `not_ready` otherwise."""
+        with transaction.atomic():
+            locked = self.model.objects.select_for_update().get(pk=upload.pk)
+            if locked.status != UploadStatus.CHECKED:
+                raise not_ready
+            locked.status = UploadStatus.WRITING
+            locked.save(update_fields=["status", "updated_at"])
+            self._enqueue(self.write_task, locked.pk)
+        return locked
