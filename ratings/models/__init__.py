@@ -32,6 +32,7 @@ from .history import (
 )
 from .meetings import AgendaItem, Attendance, Meeting, MeetingKind, MeetingStatus
 from .rerating import Rerating
+from .rollups import HistoryCount, LevelCount, Measure, MultiSiteSubject
 
 __all__ = [
     "AgendaItem",
@@ -48,10 +49,14 @@ __all__ = [
     "DossierArchive",
     "DossierScope",
     "HistoricalLevel",
+    "HistoryCount",
     "HistoryUpload",
+    "LevelCount",
+    "Measure",
     "Meeting",
     "MeetingKind",
     "MeetingStatus",
+    "MultiSiteSubject",
     "PaperEntry",
     "Participation",
     "QuotaException",

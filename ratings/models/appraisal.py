@@ -100,6 +100,16 @@ class Rating(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
+    class Meta:
+        indexes = [
+            # The summary's KHT list: the few decided KHT among a province's ratings.
+            models.Index(
+                fields=["subject"],
+                condition=models.Q(level="KHT", status__in=["decided", "published"]),
+                name="rating_decided_kht",
+            )
+        ]
+
 
 @pghistory.track()
 class QuotaException(models.Model):

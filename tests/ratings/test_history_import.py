@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from orgunits.models import OrgUnit
-from ratings import tasks
+from ratings import rollups, tasks
 from ratings.history_import import (
     HistoryImportError,
     build_template_workbook,
@@ -79,6 +79,7 @@ def test_import_does_create_the_rows_and_change_nothing_the_second_time(people, 
     assert (third.created, third.updated) == (0, 1)
     assert HistoricalLevel.objects.get(year=2024, person=people["a"]).level == "KHT"
     assert HistoricalLevel.objects.count() == 4
+    assert rollups.differences() == []  # the counts kept at write time followed each import
 
 
 def test_import_rejects_the_whole_file_with_a_problem_per_row(people, tree):
