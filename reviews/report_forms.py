@@ -38,6 +38,18 @@ class ResponseForm(forms.Form):
     )
 
 
+class SubmitForm(forms.Form):
+    """Submitting locks the report: the author says so explicitly, as for deciding."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "Submit the report? Once submitted you can no longer edit it, unless the secretary"
+            " returns it to you."
+        ),
+        error_messages={"required": _("Tick the confirmation to submit the report.")},
+    )
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for returning"),

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions, selectors
 from ..exceptions import ReportConflict, ReviewError
 from ..models import Attachment, Comment, Report
-from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm
+from ..report_forms import AttachmentForm, CommentForm, ResponseForm, ReturnForm, SubmitForm
 from ..report_layout import criteria_parts, section_rows
 from ..services import circulation, reports
 from ..services.report_changes import MALFORMED
@@ -217,6 +217,10 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report_for_user(request.user, pk)
     if not permissions.can_submit_report(request.user, report):
         raise PermissionDenied
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("reviews:report_edit", pk=report.pk)
     try:
         reports.submit_report(report_id=report.pk, user=request.user)
     except ReviewError as exc:

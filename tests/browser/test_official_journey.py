@@ -96,6 +96,7 @@ def test_official_writes_2a_report_colleague_comments_secretary_sees_progress(
     page.get_by_test_id("respond-submit").click()
     expect(page.get_by_test_id("comment-response")).to_contain_text("Tiếp thu")
     page.goto(editor_url)
+    page.get_by_test_id("submit-confirm").check()
     page.get_by_test_id("submit-button").click()
     expect(page.get_by_test_id("report-status")).to_have_text("Đã nộp")
     screenshot("official-report-submitted")

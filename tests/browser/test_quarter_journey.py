@@ -31,6 +31,7 @@ def _fill_quarter(page, live_server, report: Report, quarter: int) -> None:
     page.locator(f"#level-{LEVELS[quarter][0]}").check()
     page.get_by_test_id("save-button").click()
     expect(page.get_by_test_id("save-status")).to_contain_text("Đã lưu")
+    page.get_by_test_id("submit-confirm").check()
     page.get_by_test_id("submit-button").click()
     expect(page.get_by_test_id("report-status")).to_have_text("Đã nộp")
 

@@ -239,3 +239,17 @@ def test_issue_suggestion_does_attach_to_the_subject(member_report, org_officer,
         text="Làm rõ việc chậm trễ",
     )
     assert Suggestion.objects.filter(subject=member_report.subject).get() == suggestion
+
+
+def test_report_submit_view_rejects_without_the_confirmation_tick(client, member_report, member):
+    """Submitting locks the report, so the author must tick the confirmation (works without JS)."""
+    report = _complete(member_report, member)
+    client.force_login(member)
+    url = f"/reports/{report.pk}/submit/"
+    response = client.post(url, follow=True)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFTING
+    assert "Hãy đánh dấu xác nhận để nộp bản kiểm điểm." in response.content.decode()
+    client.post(url, {"confirm": "on"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
