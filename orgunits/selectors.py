@@ -259,3 +259,27 @@ def role_holders(unit: OrgUnit) -> list[tuple[Any, str]]:
         .order_by("user__username", "permission__codename")
     )
     return [(grant.user, PERMISSION_ROLE[grant.permission.codename]) for grant in grants]
+
+
+def nearest_role_unit(unit: OrgUnit, codename: str) -> OrgUnit | None:
+    """The unit itself or its nearest ancestor on which someone holds the role `codename`
+    (directly or through a group); None when nobody holds it above the unit."""
+    step = OrgUnit.steplen
+    ancestors = list(
+        OrgUnit.objects.filter(
+            path__in=[unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
+        )
+    )
+    keys = [str(a.pk) for a in ancestors]
+    content_type = ContentType.objects.get_for_model(OrgUnit)
+    held = set(
+        UserObjectPermission.objects.filter(
+            content_type=content_type, permission__codename=codename, object_pk__in=keys
+        ).values_list("object_pk", flat=True)
+    ) | set(
+        GroupObjectPermission.objects.filter(
+            content_type=content_type, permission__codename=codename, object_pk__in=keys
+        ).values_list("object_pk", flat=True)
+    )
+    holders = [a for a in ancestors if str(a.pk) in held]
+    return max(holders, key=lambda a: len(a.path), default=None)

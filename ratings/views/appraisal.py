@@ -171,6 +171,7 @@ def appraisal_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         "decisions": list(selectors.decisions_of(period, unit)),
         "can_appraise": can_appraise,
         "can_decide": can_decide,
+        "authority_unit": unit_selectors.nearest_role_unit(unit, "decide"),
         "decide_form": DecideForm() if can_decide else None,
         "here": request.get_full_path(),
         **facts_context(request, subjects, can_appraise),

@@ -543,3 +543,28 @@ def test_publish_view_rejects_without_the_confirmation_tick(
     decision.refresh_from_db()
     assert decision.status != DecisionStatus.PUBLISHED
     assert "Hãy đánh dấu xác nhận" in response.content.decode()
+
+
+def test_appraisal_page_says_who_decides_and_what_the_officer_can_do(
+    client, period, tree, org_officer, authority
+):
+    url = reverse("ratings:appraisal_page", args=[period.pk, tree.district.pk])
+    client.force_login(org_officer)
+    page = client.get(url).content.decode()
+    assert "Ai quyết định" in page
+    # The competent authority's unit is named (the province's standing body holds the role).
+    decides = "Cấp có thẩm quyền quyết định mức xếp loại của đơn vị này: Đảng bộ tỉnh Sông Hồng"
+    assert decides in page
+    assert 'data-testid="officer-can"' in page
+    assert "Quyết định và công khai mức xếp loại là việc của cấp có thẩm quyền" in page
+    client.force_login(authority)
+    page = client.get(url).content.decode()
+    assert "Bạn giữ vai trò cấp có thẩm quyền ở đây" in page
+    assert 'data-testid="officer-can"' not in page
+
+
+def test_appraisal_page_says_when_nobody_holds_the_deciding_role(client, period, tree, org_officer):
+    url = reverse("ratings:appraisal_page", args=[period.pk, tree.district.pk])
+    client.force_login(org_officer)
+    page = client.get(url).content.decode()
+    assert "chưa ai được giao vai trò này" in page
