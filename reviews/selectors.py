@@ -14,6 +14,7 @@ from orgunits.models import Membership, OrgUnit
 from orgunits.selectors import (
     AnyUser,
     has_role_on,
+    role_paths,
     scope_roots,
     units_visible_to,
     units_with_role,
@@ -226,6 +227,19 @@ def my_reports(user: AnyUser) -> QuerySet[Report]:
     """The user's own reports in open periods, one per review site."""
     return (
         Report.objects.filter(subject__person__user=user)
+        .select_related("subject__unit", "subject__period")
+        .order_by("-subject__period__year", "subject__unit__path")
+    )
+
+
+def my_collective_reports(user: AnyUser) -> QuerySet[Report]:
+    """The collective reports (Mẫu 01) of the units whose secretary or chair the user is: the
+    units where the secretary's role was granted to them, not the whole subtree below."""
+    if not user.is_authenticated:
+        return Report.objects.none()
+    paths = role_paths(user).get("run_review", [])
+    return (
+        Report.objects.filter(subject__person=None, subject__unit__path__in=paths)
         .select_related("subject__unit", "subject__period")
         .order_by("-subject__period__year", "subject__unit__path")
     )
