@@ -13,7 +13,9 @@ import csv
 import io
 import re
 import subprocess
+import tomllib
 from html.parser import HTMLParser
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,6 +25,8 @@ from documents import registry
 from ratings.models import Decision, Rating, SummaryNarrative
 from reviews.models import Subject
 from reviews.rulesets import all_rulesets
+from reviews.rulesets.loader import leaf_keys
+from reviews.services import periods
 from tests.test_permission_matrix import MATRIX, PERSONAS, objects  # noqa: F401 (fixture)
 
 RULE_ID = re.compile(r"\bR-[A-Z]\d\b")
@@ -49,10 +53,21 @@ def _internal_codes() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(code) for code in codes), re.IGNORECASE)
 
 
+def _parameter_keys() -> re.Pattern[str]:
+    """The dotted parameter keys of the rule-set files (`quota.small_group_threshold`), the way
+    a local variant records what it changes."""
+    keys: set[str] = set()
+    for rs in all_rulesets():
+        keys.update(rs.overrides)
+        keys.update(leaf_keys(tomllib.loads(Path(rs.source).read_text())))
+    dotted = sorted((k for k in keys if "." in k), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in dotted) + r")\b")
+
+
 def hits(text: str) -> list[str]:
-    """Rule ids and rule-set codes in `text`, each with a little context."""
+    """Rule ids, rule-set codes and parameter keys in `text`, each with a little context."""
     found = []
-    for pattern in (RULE_ID, _internal_codes()):
+    for pattern in (RULE_ID, _internal_codes(), _parameter_keys()):
         for match in pattern.finditer(text):
             found.append(text[max(0, match.start() - 40) : match.end() + 20].replace("\n", " "))
     return found
@@ -159,7 +174,17 @@ def test_pages_pdfs_and_exports_show_no_rule_id_nor_rule_set_code(
     Rating.objects.filter(subject=secretary_subject).update(level="KHT", checks=[LEGACY_CHECK])
     Rating.objects.filter(pk=objects["rating"]["pk"]).update(change_reason=LEGACY_CHANGE)
 
+    # A local variant over the district: its rules page lists the parameters it changes.
+    period = Subject.objects.get(pk=objects["subject"]["pk"]).period
+    periods.set_local_ruleset(period=period, unit=tree.district, ruleset_code="thanhhoa-qd366")
+    client.force_login(request.getfixturevalue("org_officer"))
+    local_rules = client.get(
+        reverse("reviews:period_rules", args=[period.pk]), {"unit": tree.district.pk}
+    )
+    assert "Kế thừa" in local_rules.content.decode() or language == "en"
+
     texts = _pages(client, request, objects) | _documents(tree, objects)
+    texts["local rules page"] = visible_text(local_rules.content.decode())
     found = {where: shown for where, text in texts.items() if (shown := hits(text))}
 
     assert len(texts) > 60

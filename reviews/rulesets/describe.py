@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .conditions import describe_conditions
+from .key_words import changed_parameters
 from .model import CALENDAR_STEPS, CONFIDENCE_MARKS, Note, RuleSet
 from .quarterly import describe_quarterly
 
@@ -116,7 +117,7 @@ def _identity(rs: RuleSet) -> Section:
         ("Năm đánh giá áp dụng", years, None),
     ]
     if rs.extends:
-        changed = ", ".join(rs.overrides) or "không có"
+        changed = changed_parameters(rs.overrides) or "không có"
         rows.append(
             ("Kế thừa", f"{_parent_title(rs.extends)}; các tham số điều chỉnh: {changed}", None)
         )
