@@ -142,3 +142,41 @@ def test_beat_schedule_has_the_daily_reminders_and_the_outbox_flush():
     flush = PeriodicTask.objects.get(task="notifications.tasks.flush_outbox")
     assert (flush.interval.every, flush.interval.period) == (1, "minutes")
     assert flush.expire_seconds == 50
+
+
+def test_announce_does_not_mail_a_second_notice_of_the_same_day_separately(
+    member_report, member, org_officer, tree, with_emails, django_capture_on_commit_callbacks
+):
+    """Two events reach the member on one day (a suggestion, then a second one): both are under
+    the bell, but only one e-mail goes out that day; the next day's notice gets its own."""
+    from django.utils import timezone
+
+    from reviews.services import reports
+
+    day = timezone.localdate()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reports.issue_suggestion(
+            subject=member_report.subject, issuing_unit=tree.district, user=org_officer, text="Một"
+        )
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.announce(
+            user_ids=[member.pk], kind="due_soon", item_key="report:x:due", day=day, title="Hai"
+        )
+        services.announce(
+            user_ids=[member.pk], kind="due_soon", item_key="report:y:due", day=day, title="Ba"
+        )
+    assert Notification.objects.filter(recipient=member, day=day).count() == 3
+    assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
+    assert EmailDigest.objects.filter(recipient=member, day=day).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.announce(
+            user_ids=[member.pk],
+            kind="due_soon",
+            item_key="report:z:due",
+            day=day + dt.timedelta(days=1),
+            title="Bốn",
+        )
+    assert len(mail.outbox) == 2
