@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors
@@ -85,6 +86,14 @@ def _band(report: Report) -> str:
     return next((lvl.name for lvl in ruleset.levels if lvl.code == code), code)
 
 
+# The remediation statuses the editor offers, as the read-only page words them.
+REMEDIATION_STATUS = {
+    "done": gettext_lazy("Remedied"),
+    "in_progress": gettext_lazy("Being remedied"),
+    "open": gettext_lazy("Not yet remedied"),
+}
+
+
 def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     subject = report.subject
     ruleset = report_ruleset(report)
@@ -107,9 +116,15 @@ def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         for group in ruleset.manifestations
     ]
     carried = [
-        {"item": item, "value": report.remediation.get(str(item.pk)) or {}}
+        {"item": item, "value": value, "status_label": REMEDIATION_STATUS.get(value.get("status"))}
         for item in carried_remediation(subject).select_related("origin_period")
+        for value in [report.remediation.get(str(item.pk)) or {}]
     ]
+    grade_names = (
+        {g.code: g.name for g in ruleset.scoring.grades}
+        if ruleset.scoring.model != "points"
+        else {}
+    )
     suggestions = [
         {"suggestion": s, "answer": report.answers.get(str(s.pk), "")}
         for s in subject.suggestions.select_related("issuing_unit")
@@ -120,7 +135,14 @@ def _editor_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "ruleset": ruleset,
         "form": form,
         "sections": section_rows(form, report.sections),
-        "criteria": [{"criterion": c, "value": report.scores.get(c.code)} for c in criteria],
+        "criteria": [
+            {
+                "criterion": c,
+                "value": report.scores.get(c.code),
+                "grade": grade_names.get(report.scores.get(c.code)),
+            }
+            for c in criteria
+        ],
         "criteria_parts": criteria_parts(criteria, report.scores),
         "checklist_groups": checklist_groups,
         "carried": carried,
@@ -147,6 +169,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
         "reviews/report_list.html",
         {
             "own": selectors.my_reports(request.user),
+            "collective": selectors.my_collective_reports(request.user),
             "to_comment": selectors.reports_to_comment(request.user),
         },
     )
