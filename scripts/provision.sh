@@ -55,6 +55,8 @@ PACKAGES=(
     fonts-liberation2 fonts-noto-core fonts-dejavu-core
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
     make git
+    # Load generator of manage.py bench_web.
+    wrk
 )
 if ! command -v python3 >/dev/null 2>&1; then
     PACKAGES+=(python3)
