@@ -332,6 +332,31 @@ class Report(models.Model):
         return f"{self.form_code} – {self.subject}"
 
 
+class ReportCount(models.Model):
+    """Individual reports per (period, unit, status), kept by database triggers on reports and
+    subjects (migration 0007) in the statement that changes them, whoever runs it: the
+    progress table sums these rows by path prefix instead of grouping every report.
+
+    No foreign-key constraints: a cascade deleting a period may delete these rows before the
+    reports whose triggers then adjust them; a deleted period only leaves its counts behind."""
+
+    period = models.ForeignKey(
+        ReviewPeriod, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgunits.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ReportStatus.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "unit", "status"], name="reviews_reportcount_unique"
+            )
+        ]
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # A random name: the original name is kept in the row, never trusted on disk.
     return f"attachments/{instance.report_id}/{uuid.uuid4().hex}"

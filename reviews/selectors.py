@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
 from orgunits.models import Membership, OrgUnit
@@ -27,6 +28,7 @@ from .models import (
     Milestone,
     PeriodKind,
     Report,
+    ReportCount,
     ReportStatus,
     ReviewPeriod,
     ScheduleOverride,
@@ -279,21 +281,18 @@ def progress_by_unit(
         .order_by("path")
     )
     prefix_len = len(parent.path) + OrgUnit.steplen
+    # Summed in SQL per child by path prefix (the parent's own units keep its path) from the
+    # counts the triggers keep (ReportCount), not by grouping every report of the subtree.
     rows = (
-        Report.objects.filter(
-            subject__period=period,
-            subject__unit__path__startswith=parent.path,
-            subject__person__isnull=False,
-        )
-        .values("subject__unit__path", "status")
-        .annotate(n=Count("pk"))
+        ReportCount.objects.filter(period=period, unit__path__startswith=parent.path)
+        .annotate(key=Substr("unit__path", 1, prefix_len))
+        .values("key", "status")
+        .annotate(total=Sum("n"))
     )
     totals: dict[str, dict[str, int]] = {}
     for row in rows:
-        path = row["subject__unit__path"]
-        key = path[:prefix_len] if len(path) >= prefix_len else parent.path
-        bucket = totals.setdefault(key, dict.fromkeys(ReportStatus.values, 0))
-        bucket[row["status"]] += row["n"]
+        bucket = totals.setdefault(row["key"], dict.fromkeys(ReportStatus.values, 0))
+        bucket[row["status"]] += row["total"]
     result = []
     for unit in [parent, *children]:
         counts = totals.get(unit.path, dict.fromkeys(ReportStatus.values, 0))
