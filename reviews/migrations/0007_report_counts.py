@@ -75,6 +75,7 @@ FORWARD = [
        FROM reviews_report r JOIN reviews_subject s ON s.id = r.subject_id
        WHERE s.person_id IS NOT NULL
        GROUP BY 1, 2, 3;""",
+    "ANALYZE reviews_reportcount;",
 ]
 BACKWARD = [
     "DROP TRIGGER IF EXISTS reviews_reportcount_insert ON reviews_report;",

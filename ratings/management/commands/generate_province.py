@@ -850,6 +850,7 @@ class Command(BaseCommand):
                 "reviews_quotagroup",
                 "reviews_subject",
                 "reviews_report",
+                "reviews_reportcount",
                 "ratings_rating",
                 "ratings_historicallevel",
             ):
