@@ -115,7 +115,7 @@ def prepare(*, code: str, people: int, units: int) -> dict[str, Any]:
     from django.db.models import Count, Exists, OuterRef
     from django.urls import reverse
 
-    from orgunits.models import Membership, MembershipRole, OrgUnit, UnitKind
+    from orgunits.models import Membership, MembershipRole, OrgUnit, Person, UnitKind
     from orgunits.roles import Role
     from orgunits.services import people as people_services
     from orgunits.services import roles as role_services
@@ -174,6 +174,8 @@ def prepare(*, code: str, people: int, units: int) -> dict[str, Any]:
         user.set_password(password)
         user.save()
         if person is not None and person.user_id != user.pk:
+            # An earlier run (other sizes) may have linked this login to another person.
+            Person.objects.filter(user=user).update(user=None)
             people_services.link_user(person=person, user=user)
         logins[persona] = {"username": username, "password": password}
         return user
