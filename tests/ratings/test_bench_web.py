@@ -3,6 +3,7 @@ set-up gives every persona a page that answers, and wrk's figures are read back.
 
 from __future__ import annotations
 
+import importlib
 import io
 
 import pytest
@@ -21,6 +22,14 @@ def test_bench_web_bare_view_is_not_routed_in_production():
     with pytest.raises(Resolver404):
         resolve("/bench/bare/", urlconf="config.urls")
     assert resolve("/bench/bare/", urlconf="config.bench_urls").url_name == "bench_bare"
+
+
+def test_bench_web_production_settings_do_route_production_urls_only(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "example.org")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/db")
+    production = importlib.reload(importlib.import_module("config.settings.production"))
+    assert production.ROOT_URLCONF == "config.urls"
 
 
 @override_settings(ROOT_URLCONF="config.bench_urls")
