@@ -8,12 +8,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 
 from orgunits.models import OrgUnit
 from ratings.management.commands.bench_web import PAGES, parse_wrk, prepare
-from reviews.models import PeriodStatus, Report, ReportStatus, ReviewPeriod
+from reviews.models import PeriodStatus, Report, ReportCount, ReportStatus, ReviewPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,10 @@ def test_bench_web_prepare_does_give_each_persona_a_page_that_answers(client, dj
     )
     data = prepare(code="BW", people=600, units=40)
     period = ReviewPeriod.objects.get(scope__code="BW")
+    # The generator's COPY of reports fired the triggers that keep the progress counts.
+    individual = Report.objects.filter(subject__period=period, subject__person__isnull=False)
+    kept = ReportCount.objects.filter(period=period).aggregate(n=Sum("n"))["n"]
+    assert kept == individual.count() > 0
     assert period.status == PeriodStatus.OPEN
     report_pk = int(data["urls"]["report_editor"].split("/")[2])
     assert Report.objects.get(pk=report_pk).status == ReportStatus.DRAFTING
