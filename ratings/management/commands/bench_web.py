@@ -11,8 +11,9 @@ whole province) and starts `gunicorn config.wsgi` with `config.settings.bench` �
 settings plus a bare view of 20 rows, the baseline, routed only there. It signs in as each
 persona through the login page, then runs `wrk` (Debian package, scripts/provision.sh) with
 `--connections` (50) for `--duration` seconds on each page, the baseline first in every round,
-waiting between pages for the server to drain its queue. Responses other than 200, socket
-errors and timeouts are counted. The machine's load average is printed with each figure:
+waiting after each page for the server to drain its queue. Responses other than 200, socket
+errors, timeouts and workers gunicorn killed past its 30 s timeout (read from its log) are
+counted. The machine's load average is printed with each figure:
 the machine is shared, so compare a page with the baseline of the same round only.
 
 Targets (issue #14): every page ≥ ⅓ of the baseline's req/s, p95 ≤ 300 ms, no errors.
@@ -71,6 +72,9 @@ class Result:
     p99_ms: float
     load_before: float
     load_after: float
+    # Workers gunicorn killed for running past its timeout (30 s) while serving this page,
+    # the queue it left behind included: each is a request that never got an answer.
+    worker_timeouts: int = 0
 
     @property
     def rps(self) -> float:
@@ -78,7 +82,7 @@ class Result:
 
     @property
     def errors(self) -> int:
-        return self.non200 + self.socket_errors + self.timeouts
+        return self.non200 + self.socket_errors + self.timeouts + self.worker_timeouts
 
 
 def parse_wrk(page: str, round_no: int, output: str, loads: tuple[float, float]) -> Result:
@@ -342,9 +346,10 @@ class Command(BaseCommand):
                     if status != 200:
                         raise CommandError(f"{page} ({data['urls'][page]}) answered {status}.")
             results = []
+            self._drain(clients["member"], data["urls"]["bare"])
             for round_no in range(1, options["rounds"] + 1):
                 for page in wanted:
-                    self._drain(clients["member"], data["urls"]["bare"])
+                    logged = self._log_size()
                     result = self._wrk(
                         page,
                         round_no,
@@ -352,6 +357,8 @@ class Command(BaseCommand):
                         clients[personas[page]].cookie_header(),
                         options,
                     )
+                    self._drain(clients["member"], data["urls"]["bare"])
+                    result.worker_timeouts = self._worker_timeouts(since=logged)
                     results.append(result)
                     self.stdout.write(self._line(result, self._baseline(results, round_no)))
         finally:
@@ -379,6 +386,7 @@ class Command(BaseCommand):
             CELERY_RESULT_BACKEND="",
             DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             DJANGO_LOG_LEVEL="WARNING",
+            BENCH_DATABASE=database,
         )
         return env
 
@@ -423,6 +431,9 @@ class Command(BaseCommand):
         return done.stdout or ""
 
     def _start_gunicorn(self, env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+        self.log_path = Path(env["DJANGO_MEDIA_ROOT"]).with_name(f"{env['BENCH_DATABASE']}.log")
+        self.log_path.write_text("")
+        self.stdout.write(f"gunicorn's log: {self.log_path}")
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [
             str(gunicorn) if gunicorn.exists() else "gunicorn",
@@ -430,6 +441,7 @@ class Command(BaseCommand):
             f"--workers={workers}",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
+            f"--error-logfile={self.log_path}",
         ]
         self.stdout.write(f"Starting {' '.join(command[1:])} (config.settings.bench).")
         server = subprocess.Popen(  # noqa: S603
@@ -460,6 +472,14 @@ class Command(BaseCommand):
                 server.wait()
 
     # -- measuring
+
+    def _log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def _worker_timeouts(self, *, since: int) -> int:
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().count(b"WORKER TIMEOUT")
 
     def _drain(self, client: Client, bare_url: str) -> None:
         """Wait until the requests queued by the previous page are served (a request the
@@ -501,7 +521,8 @@ class Command(BaseCommand):
         return (
             f"round {r.round} {r.page:<14} {r.rps:8.1f} req/s {ratio:>6}  p50 {r.p50_ms:7.0f} ms"
             f"  p95 {r.p95_ms:7.0f} ms  p99 {r.p99_ms:7.0f} ms  errors {r.errors}"
-            f" (non-200 {r.non200}, socket {r.socket_errors}, timeouts {r.timeouts})"
+            f" (non-200 {r.non200}, socket {r.socket_errors}, timeouts {r.timeouts},"
+            f" worker timeouts {r.worker_timeouts})"
             f"  load {r.load_before:.2f}→{r.load_after:.2f}"
         )
 
