@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from orgunits.models import OrgUnit
+from orgunits.models import Membership, OrgUnit
 from orgunits.selectors import AnyUser, role_paths
 from orgunits.todos import Todo, register
 
@@ -50,16 +50,27 @@ def reports_to_write(user: AnyUser) -> list[tuple[Report, dt.date | None]]:
 def drafts_to_comment(user: AnyUser, today: dt.date) -> int:
     """Colleagues' circulated drafts whose meeting is still ahead and which the user has not
     commented on under their name (an anonymous comment cannot be told apart: it stays)."""
-    meeting_ahead = Circulation.objects.filter(
-        period_id=OuterRef("subject__period_id"),
-        unit_id=OuterRef("subject__unit_id"),
-        meeting_on__gte=today,
+    if not user.is_authenticated:
+        return 0
+    # The circulations ahead at the user's own units first (a few rows, usually none): one
+    # query over every circulated report with its subqueries cost ~9 ms of PostgreSQL planning
+    # on each dashboard view, most of them for members with nothing to comment on.
+    ahead = list(
+        Circulation.objects.filter(
+            unit__in=Membership.objects.filter(person__user=user).values("unit_id"),
+            meeting_on__gte=today,
+            period__status=PeriodStatus.OPEN,
+        ).values_list("period_id", "unit_id")
     )
+    if not ahead:
+        return 0
+    sites = Q()
+    for period_id, unit_id in ahead:
+        sites |= Q(subject__period_id=period_id, subject__unit_id=unit_id)
     commented = Comment.objects.filter(report=OuterRef("pk"), author__user=user)
     return (
-        selectors.reports_to_comment(user)
-        .filter(subject__period__status=PeriodStatus.OPEN)
-        .filter(Exists(meeting_ahead))
+        Report.objects.filter(sites, circulated_on__isnull=False)
+        .exclude(subject__person__user=user)
         .exclude(Exists(commented))
         .count()
     )
