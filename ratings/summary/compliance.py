@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Window
+from collections import defaultdict
+from fractions import Fraction
+
+from django.db import connection
+from django.db.models import Count, QuerySet, Window
 
 from orgunits.models import OrgUnit
 from reviews import selectors as review_selectors
-from reviews.models import QuotaGroup, ReviewPeriod
+from reviews.models import LocalRuleSet, ReviewPeriod
 from reviews.rule_text import without_rule_id
+from reviews.rulesets.model import QuotaRule
 
-from ..models import Rating
-from ..quota import base_count, with_exception, within_cap
-from ..services.quota_exceptions import granted_ratios
+from ..models import QuotaException, Rating
+from ..quota import GrantedRatio, base_count, with_exception
+from ..services.quota_exceptions import granted_of
 from .stats import (
     CELL_KINDS,
     DECIDED,
@@ -23,6 +28,83 @@ from .stats import (
     QuotaRow,
 )
 
+_OUTSIDE_SQL = """
+    SELECT quota_group_id, sum(n),
+        sum(n) FILTER (WHERE level = %(l1)s), sum(n) FILTER (WHERE level = %(l2)s),
+        sum(n) FILTER (WHERE level = %(l3)s), sum(n) FILTER (WHERE level = %(l4)s)
+    FROM ratings_levelcount
+    WHERE quota_group_id = ANY(%(groups)s) AND measure = 'final' AND decided AND n <> 0
+    GROUP BY quota_group_id
+"""
+
+
+def _whole_groups(group_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Decided levels of whole quota groups (every subject, wherever it is), from the counts
+    kept at write time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OUTSIDE_SQL,
+            {"groups": group_ids, **{f"l{i}": code for i, code in enumerate(LEVELS, 1)}},
+        )
+        rows = cursor.fetchall()
+    return {
+        group_id: {
+            "headcount": int(headcount),
+            **{code: int(n or 0) for code, n in zip(LEVELS, levels, strict=True)},
+        }
+        for group_id, headcount, *levels in rows
+    }
+
+
+_GROUPS_SQL = """
+    SELECT g.id, g.name, g.subject_class, g.period_id, u.name, u.path
+    FROM reviews_quotagroup g JOIN orgunits_orgunit u ON u.id = g.unit_id
+    WHERE g.id = ANY(%(groups)s)
+    ORDER BY g.id
+"""
+_EXCEPTIONS_SQL = """
+    SELECT id FROM ratings_quotaexception
+    WHERE group_id = ANY(%(groups)s) OR (group_id IS NULL AND period_id = ANY(%(periods)s))
+"""
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _granted(groups: list[tuple]) -> dict[int, GrantedRatio]:
+    """The exception that applies to each group (the latest approved covering it), as
+    `granted_ratios` finds it, read in one query and matched by path."""
+    ids = _rows(
+        _EXCEPTIONS_SQL,
+        {"groups": [g[0] for g in groups], "periods": sorted({g[3] for g in groups})},
+    )
+    if not ids:
+        return {}
+    exceptions = list(
+        QuotaException.objects.filter(pk__in=[i for (i,) in ids])
+        .select_related("approved_by", "unit")
+        .order_by("approved_at", "pk")
+    )
+    by_group: dict[int, list[tuple[int, QuotaException]]] = defaultdict(list)
+    by_unit: dict[tuple[int, str], list[tuple[int, QuotaException]]] = defaultdict(list)
+    for order, exception in enumerate(exceptions):
+        if exception.group_id is not None:
+            by_group[exception.group_id].append((order, exception))
+        else:
+            by_unit[(exception.period_id, exception.unit.path)].append((order, exception))
+    found: dict[int, GrantedRatio] = {}
+    step = OrgUnit.steplen
+    for group_id, _name, _cls, period_id, _unit_name, path in groups:
+        covering = list(by_group.get(group_id, ()))
+        for end in range(step, len(path) + 1, step):
+            covering += by_unit.get((period_id, path[:end]), ())
+        if covering:
+            found[group_id] = granted_of(max(covering, key=lambda c: c[0])[1])
+    return found
+
 
 def quota_compliance(
     period: ReviewPeriod, unit: OrgUnit, counted: dict[int, dict[str, int]]
@@ -32,45 +114,52 @@ def quota_compliance(
     `counted` holds the decided levels per group within the subtree (from `group_figures`).
     A group anchored above the unit (a chi bộ's group is its grassroots organisation's) also
     has subjects outside it, so those few groups are counted again over the whole group.
-    The loop is over groups, each checked with the rule set that applies at its unit."""
-    groups = list(
-        QuotaGroup.objects.filter(pk__in=list(counted))
-        .select_related("unit")
-        .only("pk", "name", "subject_class", "period", "unit__name", "unit__path", "unit__kind")
-    )
-    outside = [g.pk for g in groups if not g.unit.path.startswith(unit.path)]
+    Each group is checked with the rule set that applies at its unit; the groups are read as
+    plain rows and the cap is computed once per distinct (rule, counts), not per group."""
+    groups = _rows(_GROUPS_SQL, {"groups": list(counted)})
     counts = dict(counted)
+    outside = [g[0] for g in groups if not g[5].startswith(unit.path)]
     if outside:
-        whole = (
-            Rating.objects.filter(subject__quota_group__in=outside, status__in=DECIDED)
-            .values("subject__quota_group")
-            .annotate(
-                headcount=Count("id"),
-                **{code: Count("id", filter=Q(level=code)) for code in LEVELS},
-            )
-        )
-        for row in whole:
-            counts[row.pop("subject__quota_group")] = row
-    granted = granted_ratios(groups)
+        counts.update(_whole_groups(outside))
+    granted = _granted(groups)
+    # The rule set at a unit is the nearest local variant's, else the period's.
+    local_paths = set(
+        LocalRuleSet.objects.filter(period_id=period.pk).values_list("unit__path", flat=True)
+    )
+    rules: dict[tuple[str, Fraction | None], QuotaRule] = {}
+    caps: dict[tuple[int, int], int] = {}
     rows = []
-    for group in groups:
-        c = counts[group.pk]
-        rule = with_exception(
-            review_selectors.ruleset_for_unit(period, group.unit).quota, granted.get(group.pk)
+    for group_id, name, subject_class, _period_id, unit_name, path in groups:
+        c = counts[group_id]
+        site = (
+            max((p for p in local_paths if path.startswith(p)), key=len, default="")
+            if local_paths
+            else ""
         )
+        exception = granted.get(group_id)
+        rule_key = (site, exception.ratio if exception else None)
+        rule = rules.get(rule_key)
+        if rule is None:
+            base_rule = review_selectors.ruleset_for_unit(period, OrgUnit(path=path)).quota
+            rule = rules[rule_key] = with_exception(base_rule, exception)
+        # within_cap(rule, …) is exactly htxs ≤ rule.cap(base): one cap per (rule, base).
         base = base_count(rule, htxs=c["HTXS"], htt=c["HTT"], headcount=c["headcount"])
-        cap = rule.cap(base)
+        key = (id(rule), base)
+        cap = caps.get(key)
+        if cap is None:
+            cap = caps[key] = rule.cap(base)
+        ok = c["HTXS"] <= cap
         rows.append(
             QuotaRow(
-                group_id=group.pk,
-                name=group.name,
-                subject_class=group.subject_class,
-                unit_name=group.unit.name,
+                group_id=group_id,
+                name=name,
+                subject_class=subject_class,
+                unit_name=unit_name,
                 headcount=c["headcount"],
                 htxs=c["HTXS"],
                 htt=c["HTT"],
                 cap=cap,
-                ok=within_cap(rule, htxs=c["HTXS"], htt=c["HTT"], headcount=c["headcount"]),
+                ok=ok,
             )
         )
     rows.sort(key=lambda r: (r.ok, r.name))

@@ -29,41 +29,47 @@ from .stats import (
 # Static SQL: every value goes in as a parameter. The four levels are the same in every rule
 # set (domain.md §3); LEVELS gives their order, best first.
 #
-# Counting once per person (R-E4) by grouping 200,000 rows per person is what makes such a
-# query slow, so the statements count per subject and per unit (a small result), then correct
-# for the few people with several subjects: their rows are taken out subject by subject and
-# put back once per person, per child and in total.
+# The counts come from `ratings_levelcount`, kept at write time per (period, unit, quota group,
+# class, eligibility, decided, level) by triggers (ratings.rollup_sql): a subtree's figures sum
+# a few rows per unit instead of scanning every subject. Counting once per person (R-E4) is a
+# correction over the few people with several subjects in the period
+# (`ratings_multisitesubject`): their rows are taken out subject by subject and put back once
+# per person, per child and in total. A person with a single subject in the subtree is taken
+# out and put back unchanged, so the period-wide list serves any subtree.
 
-# Each subject of the period in the subtree with its rating, as stored. Expressions are
-# evaluated on the aggregated rows (a few per unit), not on every subject.
 _SUB = """
-    sub AS MATERIALIZED (
-        SELECT s.period_id, s.unit_id, s.person_id, s.quota_group_id, s.subject_class,
-            s.eligibility, r.status, r.level
-        FROM reviews_subject s
-        LEFT JOIN ratings_rating r ON r.subject_id = s.id
-        WHERE s.period_id = ANY(%(periods)s)
-            AND s.unit_id IN (SELECT id FROM orgunits_orgunit WHERE path LIKE %(prefix)s)
-    ),
-    units AS (
+    units AS MATERIALIZED (
         SELECT id, substr(path, 1, %(child_len)s) AS child, kind
         FROM orgunits_orgunit WHERE path LIKE %(prefix)s
     ),
-    -- Per unit: whether the rows count as a leader's, their exclusion rank (0 to be rated,
-    -- 1 reviewed but not rated, 2 not reviewed) and, when decided, the rank of their level
-    -- (1 = HTXS … 4 = KHT).
+    -- The kept counts of the subtree (a few rows per unit), read once for both the figures
+    -- and the quota groups.
+    counted AS MATERIALIZED (
+        SELECT c.period_id, u.child, u.kind, c.quota_group_id, c.subject_class, c.eligibility,
+            c.decided, c.level, c.n
+        FROM ratings_levelcount c JOIN units u ON u.id = c.unit_id
+        WHERE c.period_id = ANY(%(periods)s) AND c.measure = 'final' AND c.n <> 0
+    ),
+    -- Summed per child and unit kind: a few rows per child, whatever the number of units.
+    per_child AS MATERIALIZED (
+        SELECT period_id, child, kind, subject_class, eligibility, decided, level, sum(n) AS n
+        FROM counted
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ),
+    -- Whether the rows count as a leader's, their exclusion rank (0 to be rated, 1 reviewed
+    -- but not rated, 2 not reviewed) and, when decided, the rank of their level (1 = HTXS …
+    -- 4 = KHT).
     per_unit AS (
-        SELECT period_id, unit_id, collective, n,
+        SELECT period_id, child, kind, collective, n,
             NOT collective AND subject_class = ANY(%(leader_classes)s) AS is_leader,
             CASE eligibility WHEN 'not_reviewed' THEN 2 WHEN 'not_rated' THEN 1 ELSE 0 END
                 AS excl,
-            CASE WHEN eligibility NOT IN ('not_reviewed', 'not_rated')
-                      AND status = ANY(%(decided)s)
+            CASE WHEN eligibility NOT IN ('not_reviewed', 'not_rated') AND decided
                  THEN array_position(%(levels)s::text[], level::text) END AS lvl
         FROM (
-            SELECT period_id, unit_id, person_id IS NULL AS collective, subject_class,
-                eligibility, status, level, count(*) AS n
-            FROM sub GROUP BY 1, 2, 3, 4, 5, 6, 7
+            SELECT period_id, child, kind, subject_class = 'collective' AS collective,
+                subject_class, eligibility, decided, level, n
+            FROM per_child
         ) raw
     ),
     classified AS (
@@ -71,33 +77,40 @@ _SUB = """
             CASE
                 WHEN p.collective THEN
                     CASE
-                        WHEN u.kind = ANY(%(grassroots_kinds)s) THEN 'grassroots'
-                        WHEN u.kind = ANY(%(cell_kinds)s) THEN 'cells'
-                        WHEN u.kind = ANY(%(leadership_kinds)s) THEN 'leadership'
+                        WHEN p.kind = ANY(%(grassroots_kinds)s) THEN 'grassroots'
+                        WHEN p.kind = ANY(%(cell_kinds)s) THEN 'cells'
+                        WHEN p.kind = ANY(%(leadership_kinds)s) THEN 'leadership'
                     END
-                WHEN u.kind = ANY(%(party_kinds)s) THEN 'members'
+                WHEN p.kind = ANY(%(party_kinds)s) THEN 'members'
             END AS grp,
-            u.child, p.excl, p.lvl, p.n
-        FROM per_unit p JOIN units u ON u.id = p.unit_id
+            p.child, p.excl, p.lvl, p.n
+        FROM per_unit p
         UNION ALL
-        SELECT p.period_id, 'leaders', u.child, p.excl, p.lvl, p.n
-        FROM per_unit p JOIN units u ON u.id = p.unit_id
+        SELECT p.period_id, 'leaders', p.child, p.excl, p.lvl, p.n
+        FROM per_unit p
         WHERE p.is_leader
     ),
-    -- The subjects of people with several subjects in the period, ranked the same way.
+    -- The subjects in the subtree of people with several subjects in the period, ranked the
+    -- same way, read from the raw rows.
     dup_rows AS (
         SELECT d.period_id, d.unit_id, d.person_id,
             d.subject_class = ANY(%(leader_classes)s) AS is_leader,
             CASE d.eligibility WHEN 'not_reviewed' THEN 2 WHEN 'not_rated' THEN 1 ELSE 0 END
                 AS excl,
             CASE WHEN d.eligibility NOT IN ('not_reviewed', 'not_rated')
-                      AND d.status = ANY(%(decided)s)
-                 THEN array_position(%(levels)s::text[], d.level::text) END AS lvl
-        FROM sub d
-        WHERE d.person_id IS NOT NULL AND (d.period_id, d.person_id) IN (
-            SELECT period_id, person_id FROM sub WHERE person_id IS NOT NULL
-            GROUP BY period_id, person_id HAVING count(*) > 1
-        )
+                      AND r.status = ANY(%(decided)s)
+                 THEN array_position(%(levels)s::text[], r.level::text) END AS lvl
+        FROM ratings_multisitesubject m
+        -- LATERAL … OFFSET 0 (not flattened into a join): a few thousand lookups by primary
+        -- key, never a scan of every subject.
+        JOIN LATERAL (
+            SELECT id, period_id, unit_id, person_id, subject_class, eligibility
+            FROM reviews_subject WHERE id = m.subject_id OFFSET 0
+        ) d ON true
+        LEFT JOIN LATERAL (
+            SELECT status, level FROM ratings_rating WHERE subject_id = m.subject_id OFFSET 0
+        ) r ON true
+        WHERE m.period_id = ANY(%(periods)s) AND m.unit_id IN (SELECT id FROM units)
     ),
     dup_expanded AS (
         SELECT d.period_id,
@@ -157,11 +170,11 @@ _CHILD_ROWS = (
 # Decided levels per quota group, subject by subject (R-Q1 counts subjects, not people).
 _QUOTA_ROWS = """
     SELECT 'quota', period_id, NULL, quota_group_id::text,
-        count(*), 0, 0, 0,
-        count(*) FILTER (WHERE level = %(l1)s), count(*) FILTER (WHERE level = %(l2)s),
-        count(*) FILTER (WHERE level = %(l3)s), count(*) FILTER (WHERE level = %(l4)s)
-    FROM sub
-    WHERE quota_group_id IS NOT NULL AND status = ANY(%(decided)s)
+        sum(n), 0, 0, 0,
+        sum(n) FILTER (WHERE level = %(l1)s), sum(n) FILTER (WHERE level = %(l2)s),
+        sum(n) FILTER (WHERE level = %(l3)s), sum(n) FILTER (WHERE level = %(l4)s)
+    FROM counted
+    WHERE decided AND quota_group_id IS NOT NULL
         AND eligibility NOT IN ('not_reviewed', 'not_rated')
     GROUP BY period_id, quota_group_id
 """

@@ -28,13 +28,16 @@ YEARS_BACK = 10
 
 # Imported years, counted per (year, collective?, unit kind, class, level); the rows are
 # put into class groups in Python (a few dozen rows). The import keeps at most one row per
-# person and year in each class group, so nothing needs regrouping per person. An
-# individual's row without a unit is placed in the subtree by the person's memberships there.
+# person and year in each class group, so nothing needs regrouping per person. Rows naming a
+# unit are read from the counts kept at write time (`ratings_historycount`); an individual's
+# row without a unit is placed in the subtree by the person's memberships there, from the raw
+# rows (a partial index finds them).
 HISTORY_SQL = """
-    SELECT h.year, h.person_id IS NULL, u.kind, h.subject_class, h.level, count(*)
-    FROM ratings_historicallevel h
+    SELECT h.year, h.subject_class = 'collective', u.kind, h.subject_class, h.level, sum(h.n)
+    FROM ratings_historycount h
     JOIN orgunits_orgunit u ON u.id = h.unit_id
     WHERE h.year BETWEEN %(first_year)s AND %(last_year)s AND u.path LIKE %(prefix)s
+        AND h.n <> 0
     GROUP BY 1, 2, 3, 4, 5
     UNION ALL
     SELECT h.year, false, NULL, h.subject_class, h.level, count(*)
