@@ -3,20 +3,30 @@ a worker writes them and the officer fetches the file from the job page.
 
 Each is keyed, like the summary PDF, by the SummaryNarrative row of its (period, unit): that row
 exists once per pair and is what the summary page already asks for. The fingerprint must change
-whenever the file would, without writing the file in the request:
+whenever the file would, without computing the file's content in the request (issue #14: the
+request that asks answers in well under 100 ms for a province). It is one statement over
+counters that move with every change, never over the rows themselves:
 
-- the figures: a SHA-256 over every value of the computed summary (the same computation the
-  summary page makes, ~1 s for a province), units and the period by all their fields;
-- the list of every subject (people workbook only): one aggregate query hashing, in the
-  database, each subject's row as the sheet shows it;
-- the writer itself: the source of the modules that decide what the files contain
-  (`ratings/exports/spreadsheets.py`, the writers and their columns, and
-  `ratings/exports/labels.py`, the names they print, and `documents/cells.py`, which keeps
-  text from becoming a formula) and the openpyxl version, so a change of
-  layout is not served from an older file.
+- the subjects and ratings of the subtree, of every period (this year's figures, the KHT list
+  and its reasons, the people sheet, earlier years): the largest version of the counts kept at
+  write time (`ratings_levelcount`). Every statement that touches a subject's key or any field
+  of a rating draws a new version from one sequence for the counts it touches, and count rows
+  are never deleted, so the largest version over a subtree changes with every change in it;
+- the imported years: the same over `ratings_historycount` (the subtree's and those without a
+  unit, which are placed by membership);
+- what the counts do not hold: the largest audit event id of units, people, memberships,
+  periods, quota exceptions and narratives (pghistory records every insert and update by
+  trigger, whoever writes), the number of the subtree's units (for deletions), and a digest
+  of the period's quota groups and local rule sets (not audited);
+- the narrative, its period and its unit by all their fields;
+- the code: the source of the modules that decide what the files contain (the writers and their
+  columns and labels, `documents/cells.py`, the summary computation and `reviews/rule_text.py`)
+  and the openpyxl version, so a change of layout or of a computation is not served from an
+  older file.
 
 A fingerprint that changes too often only costs a render; one that misses a change would serve
-stale figures, so each input above errs on the side of changing.
+stale figures, so each input above errs on the side of changing (an edit anywhere to a person
+or a unit changes the fingerprint of every summary).
 """
 
 from __future__ import annotations
@@ -30,18 +40,18 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import Model, TextField, Value
-from django.db.models.functions import MD5, Cast, Coalesce, Concat
+from django.apps import apps
+from django.db import connection
+from django.db.models import Model
 from django.utils.text import slugify
 
 from documents import cells
-from reviews.models import Subject
+from reviews import rule_text
 
 from . import exports
 from .exports import labels, spreadsheets
 from .models import SummaryNarrative
-from .summary import UnitSummary, summary
+from .summary import UnitSummary, build, charts, compliance, queries, stats, summary, years
 
 # The people sheet lists every subject; a province of 200,000 writes in ~20 s on a worker.
 EXPORTS = {
@@ -81,44 +91,72 @@ def summary_digest(result: UnitSummary) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def subject_rows_digest(narrative: SummaryNarrative) -> str:
-    """MD5, computed by PostgreSQL, over every subject of the subtree as the people sheet shows
-    it (and the fields that order it): one query whatever the number of subjects."""
-    text = TextField()
-    parts = [
-        "pk",
-        "subject_class",
-        "eligibility",
-        "unit__path",
-        "unit__name",
-        "unit__code",
-        "person__code",
-        "person__full_name",
-        "person__given_name",
-        "rating__level",
-        "rating__status",
-    ]
-    line = Concat(
-        *(
-            piece
-            for name in parts
-            for piece in (Coalesce(Cast(name, text), Value("", text)), Value("|", text))
-        ),
-        output_field=text,
-    )
-    found = (
-        Subject.objects.filter(
-            period_id=narrative.period_id, unit__path__startswith=narrative.unit.path
+# The audited models whose largest event id stands for "something of this kind changed".
+AUDITED = (
+    ("orgunits", "OrgUnitEvent"),
+    ("orgunits", "PersonEvent"),
+    ("orgunits", "MembershipEvent"),
+    ("reviews", "ReviewPeriodEvent"),
+    ("ratings", "QuotaExceptionEvent"),
+    ("ratings", "SummaryNarrativeEvent"),
+)
+# Each largest version is found by walking the version index down to the first row inside the
+# subtree: one row for a province, a few dozen for a district. Rows are never deleted, so the
+# largest version changes with every change in the subtree.
+_COUNTERS_SQL = """
+    SELECT
+        (SELECT c.version
+         FROM ratings_levelcount c JOIN orgunits_orgunit u ON u.id = c.unit_id
+         WHERE u.path LIKE %(prefix)s ORDER BY c.version DESC LIMIT 1),
+        (SELECT h.version
+         FROM ratings_historycount h JOIN orgunits_orgunit u ON u.id = h.unit_id
+         WHERE u.path LIKE %(prefix)s ORDER BY h.version DESC LIMIT 1),
+        (SELECT max(version) FROM ratings_historycount WHERE unit_id IS NULL),
+        (SELECT count(*) FROM orgunits_orgunit WHERE path LIKE %(prefix)s),
+        -- Sums of row hashes: no sort, the same whatever order the rows come in.
+        (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws(':', id, name, subject_class,
+                                                               unit_id))))
+         FROM reviews_quotagroup WHERE period_id = %(period)s),
+        (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws(':', id, unit_id, ruleset_code,
+                                                               ruleset_version, ruleset_digest))))
+         FROM reviews_localruleset WHERE period_id = %(period)s)
+"""
+
+
+def _events_sql() -> str:
+    tables = [apps.get_model(app, name)._meta.db_table for app, name in AUDITED]
+    # Table names from the app registry, not from a request.
+    parts = (f"(SELECT max(pgh_id) FROM {table})" for table in tables)  # noqa: S608
+    return "SELECT " + ", ".join(parts)
+
+
+def source_counters(narrative: SummaryNarrative) -> list[Any]:
+    """What moves when anything a summary export shows changes; two indexed statements, the
+    same whatever the size of the subtree."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNTERS_SQL, {"prefix": narrative.unit.path + "%", "period": narrative.period_id}
         )
-        .annotate(line=line)
-        .aggregate(digest=MD5(StringAgg("line", delimiter="\n", order_by="pk")))
-    )
-    return found["digest"] or "none"
+        counters = list(cursor.fetchone())
+        cursor.execute(_events_sql())
+        counters += list(cursor.fetchone())
+    return counters
 
 
-# The modules whose source decides what the Excel and CSV files contain (not the package's
-# __init__, which only re-exports).
-WRITER_MODULES = (spreadsheets, labels, cells)
+# The modules whose source decides what the Excel and CSV files contain (not the packages'
+# __init__, which only re-export).
+WRITER_MODULES = (
+    spreadsheets,
+    labels,
+    cells,
+    rule_text,
+    build,
+    charts,
+    compliance,
+    queries,
+    stats,
+    years,
+)
 
 
 @cache
@@ -132,11 +170,17 @@ def _writer_version() -> str:
 
 def _fingerprint(narrative_id: int, *, file_format: str, people: bool) -> str:
     narrative = _narrative(narrative_id)
-    digest = hashlib.sha256(summary_digest(_summary_of(narrative, file_format)).encode())
-    if people:
-        digest.update(b"\0people " + subject_rows_digest(narrative).encode())
-    digest.update(b"\0" + _writer_version().encode())
-    return digest.hexdigest()
+    inputs = [
+        file_format,
+        people,
+        _plain(narrative),
+        _plain(narrative.period),
+        _plain(narrative.unit),
+        source_counters(narrative),
+        _writer_version(),
+    ]
+    text = json.dumps(inputs, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _render(narrative_id: int, *, file_format: str, people: bool) -> bytes:

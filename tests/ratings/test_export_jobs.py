@@ -8,14 +8,17 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from documents import registry, services
 from documents.models import DocumentJob, JobStatus
-from orgunits.models import Person
+from orgunits.models import OrgUnit, Person
 from ratings import exports, summary
-from ratings.models import Rating, RatingStatus, SummaryNarrative
+from ratings.models import HistoricalLevel, Rating, RatingStatus, SummaryNarrative
 from reviews.models import Subject
+from tests.factories import MembershipFactory, PersonFactory
 
 from .test_summary import build_seed, expected_figures
 
@@ -150,3 +153,65 @@ def test_summary_export_job_of_another_province_does_answer_404(
     client.force_login(outsider)
     assert client.get(reverse("documents:job", args=[job.pk])).status_code == 404
     assert client.get(reverse("documents:job_download", args=[job.pk])).status_code == 404
+
+
+def test_summary_export_fingerprint_does_change_when_a_kht_reason_changes(seed):
+    district = seed.units["district"]
+    SummaryNarrative.objects.create(period=seed.period, unit=district)
+    before = _fingerprint("summary_xlsx", seed, district)
+    rating = Rating.objects.filter(
+        subject__period=seed.period, subject__unit__path__startswith=district.path, level="KHT"
+    ).first()
+    Rating.objects.filter(pk=rating.pk).update(change_reason="Lý do khác của cấp ủy.")
+    assert _fingerprint("summary_xlsx", seed, district) != before
+
+
+def test_summary_export_fingerprint_does_change_when_a_unit_is_renamed(seed):
+    district = seed.units["district"]
+    SummaryNarrative.objects.create(period=seed.period, unit=district)
+    before = _fingerprint("summary_xlsx", seed, district)
+    OrgUnit.objects.filter(pk=seed.units["cell_b"].pk).update(name="Chi bộ thôn Tây mới")
+    assert _fingerprint("summary_xlsx", seed, district) != before
+
+
+def test_summary_export_fingerprint_does_change_when_an_imported_level_changes(seed):
+    district = seed.units["district"]
+    SummaryNarrative.objects.create(period=seed.period, unit=district)
+    before = _fingerprint("summary_csv", seed, district)
+    level = HistoricalLevel.objects.filter(unit__path__startswith=district.path).first()
+    HistoricalLevel.objects.filter(pk=level.pk).update(level="KHT")
+    assert _fingerprint("summary_csv", seed, district) != before
+
+
+def test_summary_people_export_request_does_not_grow_its_queries_with_the_subjects(
+    seed, tree, client, org_officer, django_capture_on_commit_callbacks
+):
+    """Asking for the largest export costs the same statements whatever the number of rows:
+    the fingerprint reads counters, the file is computed by the worker."""
+    client.force_login(org_officer)
+    district = seed.units["district"]
+    url = reverse("ratings:summary_people_xlsx", args=[seed.period.pk, district.pk])
+
+    def ask() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url)
+        assert response.status_code == 302
+        return len(captured.captured_queries)
+
+    def add_subjects(n: int) -> None:
+        for index in range(n):
+            person = PersonFactory()
+            subject = Subject.objects.create(
+                period=seed.period, unit=tree.cell_a, person=person, subject_class="non_leader"
+            )
+            Rating.objects.create(subject=subject, level="HTT", status=RatingStatus.DECIDED)
+            if index % 10 == 0:
+                MembershipFactory(person=person, unit=tree.cell_b)
+
+    client.post(url)  # the narrative row exists from now on
+    add_subjects(1)  # each ask below then finds new content and queues a new job
+    first = ask()
+    add_subjects(30)
+    second = ask()
+    assert DocumentJob.objects.filter(kind="summary_people_xlsx").count() == 3
+    assert second == first
