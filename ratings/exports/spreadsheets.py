@@ -14,10 +14,11 @@ from typing import IO, Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from documents.cells import append_row, csv_writer, xlsx_cell
+from documents.cells import FORMULA_TRIGGERS, csv_writer, xlsx_cell
 from orgunits.models import OrgUnit
 from reviews.models import ReviewPeriod, Subject
 
@@ -253,9 +254,23 @@ def write_xlsx(
                 ("Tình trạng", 14, "t"),
             ],
         )
+        ws = listing.ws
         for number, values in enumerate(_subject_rows(summary.period, unit), start=1):
-            append_row(listing.ws, [number, *values])
+            ws.append([number, *(_plain_or_cell(ws, value) for value in values)])
     workbook.save(target)
+
+
+def _plain_or_cell(worksheet: Any, value: Any) -> Any:
+    """The value itself when openpyxl would store it as `xlsx_cell` does (plain text, numbers),
+    else the safe cell. A cell object costs openpyxl's write-only append an exception per
+    value; the people sheet has two million of them."""
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS)
+        or value in ERROR_CODES
+        or ILLEGAL_CHARACTERS_RE.search(value)
+    ):
+        return xlsx_cell(worksheet, value)
+    return value
 
 
 def _subject_rows(period: ReviewPeriod, unit: OrgUnit) -> Iterator[list[Any]]:
