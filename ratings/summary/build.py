@@ -35,8 +35,7 @@ def summary(period: ReviewPeriod, unit: OrgUnit, *, kht_limit: int | None = 200)
         # several subjects).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; "
-                "SET LOCAL random_page_cost = 1.1"
+                "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
             )
         figures = group_figures(period, unit)
         years = year_figures(period, unit, figures.totals)
