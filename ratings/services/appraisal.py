@@ -19,6 +19,7 @@ from fractions import Fraction
 import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from orgunits import limits
 from orgunits.models import OrgUnit, UnitKind
@@ -248,9 +249,27 @@ def appraise(*, period: ReviewPeriod, unit: OrgUnit, user: AbstractBaseUser) -> 
             rating.level = rating.proposed_level
         rating.updated_by = user
         ratings.append(rating)
+    # A few statements for the whole scope rather than one per subject: the audit triggers
+    # record every row all the same, and the kept counts are updated per statement.
+    now = timezone.now()
+    for rating in ratings:
+        rating.updated_at = now
     with pghistory.context(reason="Thẩm định tự động"):
-        for rating in ratings:
-            rating.save()
+        Rating.objects.bulk_create([r for r in ratings if r.pk is None], batch_size=2000)
+        Rating.objects.bulk_update(
+            [r for r in ratings if r.pk is not None],
+            [
+                "status",
+                "change_reason",
+                "quota_adjusted",
+                "proposed_level",
+                "checks",
+                "level",
+                "updated_by",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
     notices.awaiting_decision(period=period, unit=unit, ratings=ratings)
     return ratings
 

@@ -222,11 +222,14 @@ def decide(
             decided_by=user,
             decided_on=decided_on,
         )
-        for rating in pending:
-            rating.status = RatingStatus.DECIDED
-            rating.decision = decision
-            rating.updated_by = user
-            rating.save(update_fields=["status", "decision", "updated_by", "updated_at"])
+        # One statement for the whole scope (the rows are locked above): the audit triggers
+        # record each row all the same, and the kept counts are updated once, not per rating.
+        Rating.objects.filter(pk__in=pending_ids).update(
+            status=RatingStatus.DECIDED,
+            decision=decision,
+            updated_by=user,
+            updated_at=timezone.now(),
+        )
     return decision
 
 
