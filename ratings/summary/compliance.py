@@ -62,9 +62,12 @@ _GROUPS_SQL = """
     WHERE g.id = ANY(%(groups)s)
     ORDER BY g.id
 """
+# Exceptions are few (each one approved by a competent level): read those of any group and
+# those of the periods' units, and keep the groups' in Python, rather than sending the ids of
+# thousands of groups.
 _EXCEPTIONS_SQL = """
-    SELECT id FROM ratings_quotaexception
-    WHERE group_id = ANY(%(groups)s) OR (group_id IS NULL AND period_id = ANY(%(periods)s))
+    SELECT id, group_id FROM ratings_quotaexception
+    WHERE group_id IS NOT NULL OR period_id = ANY(%(periods)s)
 """
 
 
@@ -77,14 +80,16 @@ def _rows(sql: str, params: dict) -> list[tuple]:
 def _granted(groups: list[tuple]) -> dict[int, GrantedRatio]:
     """The exception that applies to each group (the latest approved covering it), as
     `granted_ratios` finds it, read in one query and matched by path."""
-    ids = _rows(
-        _EXCEPTIONS_SQL,
-        {"groups": [g[0] for g in groups], "periods": sorted({g[3] for g in groups})},
-    )
+    group_ids = {g[0] for g in groups}
+    ids = [
+        pk
+        for pk, group_id in _rows(_EXCEPTIONS_SQL, {"periods": sorted({g[3] for g in groups})})
+        if group_id is None or group_id in group_ids
+    ]
     if not ids:
         return {}
     exceptions = list(
-        QuotaException.objects.filter(pk__in=[i for (i,) in ids])
+        QuotaException.objects.filter(pk__in=ids)
         .select_related("approved_by", "unit")
         .order_by("approved_at", "pk")
     )
@@ -219,12 +224,49 @@ def kht_row(rating: Rating) -> KhtRow:
     )
 
 
+# The KHT list of `kht_ratings`, found from the few decided KHT ratings (a partial index) with
+# each subject, unit and person looked up by key: LATERAL … OFFSET 0 keeps the planner from
+# scanning every subject of a province to join a thousand of them.
+_KHT_SQL = """
+    SELECT r.id, count(*) OVER ()
+    FROM ratings_rating r
+    JOIN LATERAL (
+        SELECT unit_id, person_id FROM reviews_subject
+        WHERE id = r.subject_id AND period_id = %(period)s OFFSET 0
+    ) s ON true
+    JOIN LATERAL (
+        SELECT path FROM orgunits_orgunit WHERE id = s.unit_id OFFSET 0
+    ) u ON true
+    LEFT JOIN LATERAL (
+        SELECT given_name FROM orgunits_person WHERE id = s.person_id OFFSET 0
+    ) p ON true
+    WHERE r.level = 'KHT' AND r.status = ANY(%(decided)s) AND u.path LIKE %(prefix)s
+    ORDER BY u.path, p.given_name, r.subject_id
+    LIMIT %(limit)s
+"""
+
+
 def kht_list(
     period: ReviewPeriod, unit: OrgUnit, limit: int | None = 200
 ) -> tuple[list[KhtRow], int]:
-    """The KHT subjects of the subtree with their reasons (at most `limit`), and how many
-    there are in all. One statement."""
-    ratings = kht_ratings(period, unit)
-    found = list(ratings if limit is None else ratings[:limit])
-    total = found[0].kht_total if found else 0
-    return [kht_row(r) for r in found], total
+    """The KHT subjects of the subtree with their reasons (at most `limit`), in the order of
+    `kht_ratings`, and how many there are in all. Two statements."""
+    if limit == 0:
+        return [], 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _KHT_SQL,
+            {
+                "period": period.pk,
+                "decided": list(DECIDED),
+                "prefix": unit.path + "%",
+                "limit": limit,
+            },
+        )
+        found = cursor.fetchall()
+    if not found:
+        return [], 0
+    ratings = Rating.objects.select_related("subject__person", "subject__unit").in_bulk(
+        [pk for pk, _total in found]
+    )
+    return [kht_row(ratings[pk]) for pk, _total in found], found[0][1]
