@@ -250,9 +250,16 @@ def kht_list(
     period: ReviewPeriod, unit: OrgUnit, limit: int | None = 200
 ) -> tuple[list[KhtRow], int]:
     """The KHT subjects of the subtree with their reasons (at most `limit`), in the order of
-    `kht_ratings`, and how many there are in all. Two statements."""
+    `kht_ratings`, and how many there are in all. One or two statements."""
     if limit == 0:
         return [], 0
+    if unit.depth > 1:
+        # Below a province, walking the subtree's subjects to the KHT index is the cheaper
+        # way (a district: a few thousand subjects against every KHT of the database).
+        ratings = kht_ratings(period, unit)
+        found_ratings = list(ratings if limit is None else ratings[:limit])
+        total = found_ratings[0].kht_total if found_ratings else 0
+        return [kht_row(r) for r in found_ratings], total
     with connection.cursor() as cursor:
         cursor.execute(
             _KHT_SQL,
