@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the login/logout receivers)
+        from .admin_labels import translate_admin
+
+        translate_admin()

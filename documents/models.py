@@ -40,9 +40,9 @@ class DocumentJob(models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_default=Now())
     # The last change of status; a job queued or running for far too long is sent again.
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

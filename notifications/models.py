@@ -33,7 +33,7 @@ class Notification(models.Model):
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_default=Now())
 
     class Meta:
         verbose_name = _("notification")
@@ -65,11 +65,14 @@ class EmailDigest(models.Model):
     """The one e-mail a recipient gets on a day, listing that day's notifications."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
     )
     day = models.DateField(_("day"))
     sent_at = models.DateTimeField(_("sent at"))
-    notification_count = models.PositiveIntegerField(default=0)
+    notification_count = models.PositiveIntegerField(_("notification count"), default=0)
 
     class Meta:
         verbose_name = _("e-mail digest")
@@ -82,12 +85,12 @@ class EmailDigest(models.Model):
 class OutboxMessage(models.Model):
     """A task that could not be enqueued because the broker was unreachable; sent later."""
 
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    task_name = models.CharField(_("task name"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_default=Now())
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outbox message")

@@ -479,7 +479,7 @@ class CentralCadre(models.Model):
         Person, on_delete=models.CASCADE, related_name="central_cadre", verbose_name=_("person")
     )
     basis = models.CharField(_("basis"), max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_default=Now())
 
     class Meta:
         verbose_name = _("cadre managed by the Central Committee")
