@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0006_subject_rated_on_time_worked'),
+        ('reviews', '0007_report_counts'),
     ]
 
     operations = [
