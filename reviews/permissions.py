@@ -5,7 +5,7 @@ Visibility (404 outside the scope) is answered by reviews.selectors.
 
 from __future__ import annotations
 
-from orgunits.models import OrgUnit
+from orgunits.models import OrgUnit, Person
 from orgunits.selectors import AnyUser, has_role_on
 
 from . import selectors
@@ -105,4 +105,13 @@ def can_record_quarter_result(user: AnyUser, report: Report) -> bool:
         and report.status == ReportStatus.SUBMITTED
         and has_role_on(user, report.subject.unit, ["appraise", "decide"])
         and not _is_author(user, report)
+    )
+
+
+def can_mark_central_cadre(user: AnyUser, person: Person) -> bool:
+    """The organisation board (appraise) or an administrator over one of the person's units
+    keeps the list of cadres managed by the Central Committee."""
+    return any(
+        has_role_on(user, membership.unit, ["appraise", "administer"])
+        for membership in person.memberships.select_related("unit")
     )

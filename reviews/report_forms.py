@@ -56,3 +56,14 @@ class ReturnForm(forms.Form):
         max_length=TEXT_LIMITS["reason"],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class CentralCadreForm(forms.Form):
+    is_central = forms.BooleanField(
+        label=_("Cadre managed by the Central Committee"), required=False
+    )
+    basis = forms.CharField(
+        label=_("Basis (decision number and date)"),
+        max_length=TEXT_LIMITS["short_text"],
+        required=False,
+    )

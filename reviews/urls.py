@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import periods, quarters, reports, subjects
+from .views import people, periods, quarters, reports, subjects
 
 app_name = "reviews"
 
@@ -54,6 +54,11 @@ urlpatterns = [
     path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
     path("reports/<int:pk>/autosave/", reports.report_autosave, name="report_autosave"),
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
+    path(
+        "people/<int:pk>/central-cadre/",
+        people.person_central_cadre,
+        name="person_central_cadre",
+    ),
     path("reports/<int:pk>/return/", reports.report_return, name="report_return"),
     path(
         "reports/<int:pk>/attachments/",

@@ -108,6 +108,10 @@ MATRIX = {
         "POST",
         {"text": "Gương mẫu", "commenting_cell": "Chi bộ khu phố 3", "received_on": "2026-12-01"},
     ),
+    # The list of cadres managed by the Central Committee: the organisation board and admins.
+    "reviews:person_central_cadre": row(
+        "member_person", "403 403 302 403 302 404", "POST", {"is_central": "on", "basis": "QĐ"}
+    ),
     "reviews:report_detail": row("report", "200 200 200 200 200 404"),
     "reviews:report_edit": row("report", "200 403 403 403 403 404"),
     "reviews:report_autosave": row("report", "400 403 403 403 403 404", "POST"),
