@@ -30,8 +30,11 @@ def _rebuilt(data: bytes, change) -> bytes:
     return out.getvalue()
 
 
-def empty_rows_bomb(rows: int = 200_000, *, dimension: str | None = None, title="Nhân sự") -> bytes:
-    """A sheet with a header and `rows` empty rows (`<row r="n"/>`)."""
+def empty_rows_bomb(
+    rows: int = 200_000, *, dimension: str | None = None, title="Nhân sự", blank_cells=False
+) -> bytes:
+    """A sheet with a header and `rows` empty rows (`<row r="n"/>`), or rows that hold only a
+    blank cell (a space), which a reader must still walk."""
 
     def change(name: str, part: bytes) -> bytes:
         if name != "xl/worksheets/sheet1.xml":
@@ -40,7 +43,12 @@ def empty_rows_bomb(rows: int = 200_000, *, dimension: str | None = None, title=
             part = part.replace(
                 b'<dimension ref="A1:B1"/>', f'<dimension ref="{dimension}"/>'.encode()
             )
-        body = b"".join(b'<row r="%d"/>' % n for n in range(2, rows + 2))
+        if blank_cells:
+            row = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t xml:space="preserve"> </t>'
+            row += b"</is></c></row>"
+            body = b"".join(row % (n, n) for n in range(2, rows + 2))
+        else:
+            body = b"".join(b'<row r="%d"/>' % n for n in range(2, rows + 2))
         return part.replace(b"</sheetData>", body + b"</sheetData>")
 
     return _rebuilt(_workbook(title, ROSTER_HEADER), change)

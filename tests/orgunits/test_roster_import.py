@@ -542,14 +542,17 @@ def test_import_roster_rejects_file_when_it_is_neither_xlsx_nor_csv(tree):
 
 
 def _no_parsing(*args, **kwargs):
-    raise AssertionError("the file reached openpyxl")
+    raise AssertionError("the file reached a spreadsheet parser")
 
 
 def test_import_roster_rejects_a_bomb_of_empty_rows_before_parsing(tree, monkeypatch):
     from tests.spreadsheet_bombs import empty_rows_bomb
 
     bomb = empty_rows_bomb(200_000)
+    from orgunits.services.roster import reading
+
     monkeypatch.setattr(openpyxl, "load_workbook", _no_parsing)
+    monkeypatch.setattr(reading, "_open_xlsx", _no_parsing)
     started = time.perf_counter()
 
     with pytest.raises(RosterImportError) as error:
@@ -567,8 +570,10 @@ def test_import_roster_rejects_rows_past_the_hard_count_while_reading(tree, monk
     monkeypatch.setattr(reading, "check_upload", lambda *args, **kwargs: None)
     monkeypatch.setattr(reading, "MAX_SCANNED_ROWS", 100)
 
+    # Rows without any cell cost the (Rust) reader nothing and never reach Python; rows that
+    # hold a blank cell do, and are counted.
     with pytest.raises(RosterImportError) as error:
-        run(empty_rows_bomb(500), tree.district)
+        run(empty_rows_bomb(500, blank_cells=True), tree.district)
 
     assert problem_places(error) == {(PEOPLE_SHEET, 101, "")}
 
@@ -597,6 +602,113 @@ def test_import_roster_does_import_2000_people_with_their_memberships_and_60_uni
         2000,
     )
     assert Person.objects.filter(code__startswith="BIG-").count() == 2000
+
+
+# --- Writing in bulk ---------------------------------------------------------------------
+
+# Units in the file in no helpful order: children before parents, two levels, and new children
+# of an existing unit that already has children (district: cells A and B).
+NESTED_UNITS = [
+    ["N-CB2", "Chi bộ 2", "Chi bộ", "N-DB1", 5, ""],
+    ["N-TO1", "Tổ 1", "Khác", "N-CB2", 0, ""],
+    ["N-DB1", "Đảng bộ 1", "Đảng bộ cơ sở", "", 0, ""],
+    ["N-CB1", "Chi bộ 1", "Chi bộ", "N-DB1", 7, "không"],
+    ["N-CB3", "Chi bộ 3", "Chi bộ", "T01-H01-A", 3, ""],
+    ["N-DB2", "Đảng bộ 2", "Đảng bộ cơ sở", "", 0, ""],
+]
+
+
+def _shape(root: OrgUnit) -> set[tuple[str, str, int, int]]:
+    """Each unit under `root` by its code, with its path below root's, depth and child count."""
+    return {
+        (u.code.removeprefix("OLD-"), u.path[len(root.path) :], u.depth, u.numchild)
+        for u in OrgUnit.objects.filter(path__startswith=root.path).exclude(pk=root.pk)
+    }
+
+
+def test_import_roster_does_place_units_in_bulk_exactly_where_one_by_one_creation_did(tree):
+    from orgunits.services import create_unit
+    from orgunits.services.roster.checking import _units_in_order
+    from orgunits.services.roster.reading import _Problems, _read_file
+
+    # The old way, one create_unit per unit in parents-first order, under a copy of the tree.
+    twin = create_unit(code="OLD-T01-H01", name="Bản sao", parent=tree.province)
+    old_a = create_unit(code="OLD-T01-H01-A", name="A", parent=twin)
+    create_unit(code="OLD-T01-H01-B", name="B", parent=twin)
+    sheets = _read_file("r.xlsx", workbook(units=NESTED_UNITS), _Problems())
+    from orgunits.services.roster.checking import _parse_units
+
+    rows = _units_in_order(_parse_units(sheets[0], _Problems()))
+    made = {"T01-H01": twin, "T01-H01-A": old_a}
+    for row in rows:
+        parent = OrgUnit.objects.get(pk=made[row.parent_code or "T01-H01"].pk)
+        made[row.code] = create_unit(code=f"OLD-{row.code}", parent=parent, **row.values)
+
+    result = run(workbook(units=NESTED_UNITS), tree.district)
+
+    assert result.units.created == 6
+    assert _shape(tree.district) == _shape(twin)
+    assert OrgUnit.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_import_roster_does_continue_after_the_last_child_when_units_are_added_again(tree):
+    run(workbook(units=NESTED_UNITS[:3]), tree.district)
+    run(workbook(units=NESTED_UNITS), tree.district)
+
+    paths = dict(OrgUnit.objects.filter(code__startswith="N-").values_list("code", "path"))
+    assert len(set(paths.values())) == 6
+    assert paths["N-DB2"][:-4] == tree.district.path
+    assert OrgUnit.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_import_roster_does_record_history_with_the_import_context_when_rows_are_copied(tree):
+    run(good_workbook(), tree.district, name="danh-sach.xlsx")
+
+    for model, count in ((Person, 3), (Membership, 4), (OrgUnit, 3)):
+        events = model.pgh_event_model.objects.filter(pgh_label="insert").select_related(
+            "pgh_context"
+        )
+        imported = [e for e in events if e.pgh_context_id is not None]
+        assert len(imported) == count
+        assert {e.pgh_context.metadata.get("roster_import") for e in imported} == {"danh-sach.xlsx"}
+
+
+def test_import_roster_rejects_a_big_file_with_one_bad_row_in_the_middle_and_writes_nothing(
+    tree,
+):
+    people = [
+        [f"M{n:05d}", f"Nguyễn Văn Số {n}", "01/01/1980", "Nam", "", "", "", "", "", ""]
+        for n in range(5000)
+    ]
+    people[2500][2] = "31/02/1980"
+    memberships = [[f"M{n:05d}", "T01-H01-A", "Công chức/viên chức", "", ""] for n in range(5000)]
+    before, events_before = table_counts(), event_counts()
+
+    with pytest.raises(RosterImportError) as error:
+        run(workbook(NESTED_UNITS, people, memberships), tree.district)
+
+    assert problem_places(error) == {(PEOPLE_SHEET, 2502, "Ngày sinh")}
+    assert table_counts() == before
+    assert event_counts() == events_before
+
+
+def test_import_roster_does_write_nothing_when_the_database_refuses_a_row_midway(tree):
+    people = [
+        [f"M{n:05d}", f"Nguyễn Văn Số {n}", "01/01/1980", "Nam", "", "", "", "", "", ""]
+        for n in range(3000)
+    ]
+    # A NUL character passes every check of the file but no PostgreSQL text column takes it:
+    # the copy fails at row 1,500, after the first rows went in.
+    people[1500][1] = "Nguyễn\x00Văn"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([PEOPLE_HEADERS, *people])
+    before, events_before = table_counts(), event_counts()
+
+    with pytest.raises(Exception, match="0x00"):
+        run(buffer.getvalue().encode(), tree.district, name="people.csv")
+
+    assert table_counts() == before
+    assert event_counts() == events_before
 
 
 # --- The template -----------------------------------------------------------------------

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from treebeard.exceptions import PathOverflow
 
-from ...exceptions import RosterImportError, RowProblem, UnitCodeTaken
+from ...exceptions import RosterImportError, RowProblem
 from ...models import Membership, OrgUnit, Person
-from ..tree import create_unit
-from .checking import _changed_fields, _check, _Plan
+from ...text import given_name, nfc, search_key
+from .checking import _changed_fields, _check, _PersonRow, _Plan, _UnitRow
+from .copying import carry_history_context, copy_rows, reserve_ids
 from .reading import _Problems, _read_file, _Sheet
 from .tables import UNITS
 
@@ -57,19 +60,12 @@ class _DryRunRollback(Exception):
 
 def _write_units(plan: _Plan, counts: TableCounts, problems: _Problems) -> None:
     units = plan.units_by_code
+    new_rows = [row for row in plan.units if row.code not in units]
+    changed_units: list[OrgUnit] = []
+    fields: set[str] = set()
     for row in plan.units:
         unit = units.get(row.code)
         if unit is None:
-            parent = units[row.parent_code or plan.target.code]
-            try:
-                units[row.code] = create_unit(code=row.code, parent=parent, **row.values)
-            except UnitCodeTaken:
-                # Someone created the code between the check and now (outside this import).
-                sheet = _Sheet(UNITS, UNITS.sheet, frozenset(), [])
-                message = f"Mã đơn vị «{row.code}» vừa được tạo ở nơi khác; hãy nhập lại tệp."
-                problems.add(sheet, row.row, "code", message)
-                return
-            counts.created += 1
             continue
         changed = _changed_fields(unit, row.values)
         if not changed:
@@ -77,22 +73,102 @@ def _write_units(plan: _Plan, counts: TableCounts, problems: _Problems) -> None:
             continue
         for name in changed:
             setattr(unit, name, row.values[name])
-        unit.save(update_fields=changed)
-        counts.updated += 1
+        fields.update(changed)
+        changed_units.append(unit)
+    if changed_units:
+        OrgUnit.objects.bulk_update(changed_units, sorted(fields), batch_size=BATCH_SIZE)
+        counts.updated += len(changed_units)
+    if not new_rows:
+        return
+    taken = set(
+        OrgUnit.objects.filter(code__in=[nfc(row.code) for row in new_rows]).values_list(
+            "code", flat=True
+        )
+    )
+    if taken:
+        # Someone created the code between the check and now (outside this import).
+        sheet = _Sheet(UNITS, UNITS.sheet, frozenset(), [])
+        for row in new_rows:
+            if nfc(row.code) in taken:
+                message = f"Mã đơn vị «{row.code}» vừa được tạo ở nơi khác; hãy nhập lại tệp."
+                problems.add(sheet, row.row, "code", message)
+        return
+    created = _place_new_units(plan, new_rows)
+    OrgUnit.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    counts.created += len(created)
 
 
-def _write_people(plan: _Plan, counts: TableCounts) -> None:
+def _place_new_units(plan: _Plan, new_rows: list[_UnitRow]) -> list[OrgUnit]:
+    """The new units with their tree paths, exactly where treebeard's add_child would put them
+    one by one (each the last child of its parent), and the existing parents' child counts
+    raised. `plan.units` lists parents before their children."""
+    units = plan.units_by_code
+    parent_codes = {row.parent_code or plan.target.code for row in new_rows}
+    existing_ids = [units[code].pk for code in parent_codes if code in units]
+    # Lock the existing parents, as add_child does, and read their current child counts.
+    parents = {
+        unit.pk: unit for unit in OrgUnit.objects.select_for_update().filter(pk__in=existing_ids)
+    }
+    next_step: dict[str, int] = {}
+    for parent in parents.values():
+        step = 1
+        if parent.numchild:
+            last = (
+                OrgUnit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+                .order_by("-path")
+                .values_list("path", flat=True)
+                .first()
+            )
+            if last is not None:
+                step = OrgUnit._str2int(last[-OrgUnit.steplen :]) + 1
+        next_step[parent.path] = step
+    added: dict[int, int] = {}
+    max_length = OrgUnit._meta.get_field("path").max_length
+    created: list[OrgUnit] = []
+    for row in new_rows:
+        parent = units[row.parent_code or plan.target.code]
+        if parent.pk in parents:
+            parent = parents[parent.pk]
+            added[parent.pk] = added.get(parent.pk, 0) + 1
+        else:
+            parent.numchild += 1  # a unit of this file, not yet written
+        step = next_step.get(parent.path, 1)
+        key = OrgUnit._int2str(step)
+        if len(key) > OrgUnit.steplen:
+            raise PathOverflow(f"Path Overflow from: '{parent.path}'")
+        path = f"{parent.path}{OrgUnit.alphabet[0] * (OrgUnit.steplen - len(key))}{key}"
+        if len(path) > max_length:
+            raise PathOverflow("The new node is too deep in the tree")
+        next_step[parent.path] = step + 1
+        unit = OrgUnit(
+            code=nfc(row.code),
+            path=path,
+            depth=parent.depth + 1,
+            numchild=0,
+            **{**row.values, "name": nfc(row.values["name"])},
+        )
+        next_step[path] = 1
+        units[row.code] = unit
+        created.append(unit)
+    for pk, n in added.items():
+        OrgUnit.objects.filter(pk=pk).update(numchild=F("numchild") + n)
+    return created
+
+
+def _person_columns() -> list[str]:
+    return [f.column for f in Person._meta.concrete_fields]
+
+
+def _write_people(plan: _Plan, counts: TableCounts) -> dict[str, int]:
+    """Create and update the file's people; the ids of the people it creates, by code."""
     now = timezone.now()
-    created: list[Person] = []
+    new_rows: list[_PersonRow] = []
     updated: list[Person] = []
     fields: set[str] = set()
     for row in plan.people:
         person = plan.people_by_code.get(row.code)
         if person is None:
-            person = Person(code=row.code, **row.values)
-            person.refresh_derived_names()  # bulk_create skips save()
-            created.append(person)
-            plan.people_by_code[row.code] = person
+            new_rows.append(row)
             continue
         changed = _changed_fields(person, row.values)
         if not changed:
@@ -104,28 +180,56 @@ def _write_people(plan: _Plan, counts: TableCounts) -> None:
         person.updated_at = now  # bulk_update skips auto_now
         fields.update(changed)
         updated.append(person)
-    Person.objects.bulk_create(created, batch_size=BATCH_SIZE)
     if updated:
         if "full_name" in fields:
             fields.update({"given_name", "search_name"})
         Person.objects.bulk_update(updated, [*sorted(fields), "updated_at"], batch_size=BATCH_SIZE)
-    counts.created += len(created)
     counts.updated += len(updated)
+    ids = reserve_ids(Person._meta.db_table, len(new_rows))
+    model_fields = Person._meta.concrete_fields
+    # The model's defaults for the columns a file left out, as Person(...) would set them.
+    defaults = {f.attname: f.get_default() for f in model_fields if not f.primary_key}
+    defaults.update(created_at=now, updated_at=now)
+    attnames = [f.attname for f in model_fields]
+    new_ids: dict[str, int] = {}
+
+    def records():
+        for pk, row in zip(ids, new_rows, strict=True):
+            record = {**defaults, **row.values, "id": pk, "code": nfc(row.code)}
+            # What Person.refresh_derived_names does on save (bulk writes skip save()).
+            full_name = record["full_name"] = nfc(record["full_name"])
+            record["given_name"] = given_name(full_name)
+            record["search_name"] = search_key(full_name)
+            new_ids[row.code] = pk
+            yield [record[name] for name in attnames]
+
+    counts.created += copy_rows(Person._meta.db_table, _person_columns(), records())
+    return new_ids
 
 
-def _write_memberships(plan: _Plan, counts: TableCounts) -> None:
-    created: list[Membership] = []
+def _write_memberships(plan: _Plan, counts: TableCounts, new_people: dict[str, int]) -> None:
+    created: list[tuple[Any, ...]] = []
     updated: list[Membership] = []
     fields: set[str] = set()
+    defaults = {
+        f.attname: f.get_default()
+        for f in Membership._meta.concrete_fields
+        if f.attname in ("start_date", "end_date", "is_temporary")
+    }
     for row in plan.memberships:
         membership = plan.memberships_by_key.get((row.person_code, row.unit_code, row.role))
         if membership is None:
+            person = plan.people_by_code.get(row.person_code)
+            person_id = person.pk if person is not None else new_people[row.person_code]
+            values = {**defaults, **row.values}
             created.append(
-                Membership(
-                    person=plan.people_by_code[row.person_code],
-                    unit=plan.units_by_code[row.unit_code],
-                    role=row.role,
-                    **row.values,
+                (
+                    person_id,
+                    plan.units_by_code[row.unit_code].pk,
+                    row.role,
+                    values["start_date"],
+                    values["end_date"],
+                    values["is_temporary"],
                 )
             )
             continue
@@ -137,10 +241,10 @@ def _write_memberships(plan: _Plan, counts: TableCounts) -> None:
             setattr(membership, name, row.values[name])
         fields.update(changed)
         updated.append(membership)
-    Membership.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    columns = ["person_id", "unit_id", "role", "start_date", "end_date", "is_temporary"]
+    counts.created += copy_rows(Membership._meta.db_table, columns, created)
     if updated:
         Membership.objects.bulk_update(updated, sorted(fields), batch_size=BATCH_SIZE)
-    counts.created += len(created)
     counts.updated += len(updated)
 
 
@@ -173,8 +277,9 @@ def import_roster(
             _write_units(plan, result.units, problems)
             if problems:
                 raise RosterImportError(problems.sorted())
-            _write_people(plan, result.people)
-            _write_memberships(plan, result.memberships)
+            carry_history_context()
+            new_people = _write_people(plan, result.people)
+            _write_memberships(plan, result.memberships, new_people)
             if dry_run:
                 raise _DryRunRollback(result)
     except _DryRunRollback as rollback:
