@@ -673,6 +673,27 @@ def test_import_roster_does_record_history_with_the_import_context_when_rows_are
         assert {e.pgh_context.metadata.get("roster_import") for e in imported} == {"danh-sach.xlsx"}
 
 
+def test_import_roster_does_record_the_same_insert_events_as_the_trigger_when_rows_are_copied(
+    tree,
+):
+    from django.forms.models import model_to_dict
+
+    run(good_workbook(), tree.district)
+    by_trigger = PersonFactory(code="AFTER")  # the insert trigger is on again after the import
+
+    for model in (Person, Membership):
+        event_model = model.pgh_event_model
+        tracked = [
+            f.attname for f in event_model._meta.concrete_fields if not f.name.startswith("pgh_")
+        ]
+        for row in model.objects.all():
+            (event,) = event_model.objects.filter(pgh_obj_id=row.pk, pgh_label="insert")
+            assert {name: getattr(event, name) for name in tracked} == {
+                name: getattr(row, name) for name in tracked
+            }, model_to_dict(row)
+    assert Person.pgh_event_model.objects.filter(pgh_obj_id=by_trigger.pk).count() == 1
+
+
 def test_import_roster_rejects_a_big_file_with_one_bad_row_in_the_middle_and_writes_nothing(
     tree,
 ):
@@ -704,8 +725,14 @@ def test_import_roster_does_write_nothing_when_the_database_refuses_a_row_midway
     csv.writer(buffer).writerows([PEOPLE_HEADERS, *people])
     before, events_before = table_counts(), event_counts()
 
-    with pytest.raises(Exception, match="0x00"):
+    with pytest.raises(Exception) as error:
         run(buffer.getvalue().encode(), tree.district, name="people.csv")
+
+    causes, cause = [], error.value
+    while cause is not None:
+        causes.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    assert any("0x00" in text for text in causes), causes
 
     assert table_counts() == before
     assert event_counts() == events_before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -262,6 +263,10 @@ def parse_date(value: Any) -> dt.date:
     return date
 
 
+# A roster repeats a handful of labels (có, Nam, Đảng viên…) in every row; matching one costs a
+# Unicode decomposition, so each distinct cell text is matched once.
+_label_key = functools.lru_cache(maxsize=4096)(_key)
+
 _TRUE_WORDS = frozenset({"co", "c", "x", "1", "yes", "y", "true", "dung"})
 _FALSE_WORDS = frozenset({"khong", "k", "0", "no", "n", "false", "sai"})
 
@@ -270,7 +275,7 @@ def parse_boolean(value: Any) -> bool:
     """có/không, x, 1/0, yes/no (and Excel TRUE/FALSE cells)."""
     if isinstance(value, bool):
         return value
-    word = _key(_as_text(value))
+    word = _label_key(_as_text(value))
     if word in _TRUE_WORDS:
         return True
     if word in _FALSE_WORDS:
@@ -337,7 +342,7 @@ class _Cells:
                 header = self.sheet.table.column(key).header
                 self.fail(key, f"Thiếu giá trị bắt buộc «{header}».")
             return default
-        found = lookup.get(_key(_as_text(value)))
+        found = lookup.get(_label_key(_as_text(value)))
         if found is None:
             allowed = ", ".join(labels)
             self.fail(key, f"Giá trị «{_as_text(value)}» không hợp lệ; dùng một trong: {allowed}.")

@@ -16,7 +16,7 @@ from ...exceptions import RosterImportError, RowProblem
 from ...models import Membership, OrgUnit, Person
 from ...text import given_name, nfc, search_key
 from .checking import _changed_fields, _check, _PersonRow, _Plan, _UnitRow
-from .copying import carry_history_context, copy_rows, reserve_ids
+from .copying import copy_new_rows, reserve_ids
 from .reading import _Problems, _read_file, _Sheet
 from .tables import UNITS
 
@@ -203,7 +203,7 @@ def _write_people(plan: _Plan, counts: TableCounts) -> dict[str, int]:
             new_ids[row.code] = pk
             yield [record[name] for name in attnames]
 
-    counts.created += copy_rows(Person._meta.db_table, _person_columns(), records())
+    counts.created += copy_new_rows(Person, _person_columns(), records(), ids)
     return new_ids
 
 
@@ -241,8 +241,10 @@ def _write_memberships(plan: _Plan, counts: TableCounts, new_people: dict[str, i
             setattr(membership, name, row.values[name])
         fields.update(changed)
         updated.append(membership)
-    columns = ["person_id", "unit_id", "role", "start_date", "end_date", "is_temporary"]
-    counts.created += copy_rows(Membership._meta.db_table, columns, created)
+    ids = reserve_ids(Membership._meta.db_table, len(created))
+    columns = ["id", "person_id", "unit_id", "role", "start_date", "end_date", "is_temporary"]
+    rows = ((pk, *row) for pk, row in zip(ids, created, strict=True))
+    counts.created += copy_new_rows(Membership, columns, rows, ids)
     if updated:
         Membership.objects.bulk_update(updated, sorted(fields), batch_size=BATCH_SIZE)
     counts.updated += len(updated)
@@ -277,7 +279,6 @@ def import_roster(
             _write_units(plan, result.units, problems)
             if problems:
                 raise RosterImportError(problems.sorted())
-            carry_history_context()
             new_people = _write_people(plan, result.people)
             _write_memberships(plan, result.memberships, new_people)
             if dry_run:
