@@ -147,6 +147,91 @@ if [ "$db_encoding" != "UTF8" ]; then
     say "WARNING: database $DB_NAME has encoding '$db_encoding', expected UTF8"
 fi
 
+# ---------------------------------------------------------------- PostgreSQL read replica
+# A streaming replica of the primary on $REPLICA_PORT (docs/scaling.md): summaries and exports
+# may read from it through config/db_router.py, and the tests check that path against it.
+# Built once with pg_basebackup; later runs only check that it is up and streaming, and
+# rebuild it when it is not (a replica is a copy: nothing is lost by rebuilding it).
+REPLICA_PORT=5433
+REPLICA_CLUSTER=replica
+REPL_USER=kiemdiem_replication
+REPL_PASSWORD=kiemdiem_replication
+
+replica_sql() { # as the application's role, over TCP, as the tests connect
+    PGPASSWORD=$DB_PASSWORD psql -X -q -h "$PG_HOST" -p "$REPLICA_PORT" -U "$DB_USER" -d "$DB_NAME" -tA -c "$1" </dev/null 2>>"$LOG"
+}
+replica_streaming() { # the WAL receiver's status is shown to superusers only
+    [ "$(replica_sql 'SELECT pg_is_in_recovery()' || true)" = "t" ] &&
+        [ "$( (cd / && as_root runuser -u postgres -- psql -X -p "$REPLICA_PORT" -d postgres -tA -c 'SELECT status FROM pg_stat_wal_receiver') 2>>"$LOG" || true)" = "streaming" ]
+}
+wait_for_replica() {
+    for _ in $(seq 120); do # at most ~60 s
+        replica_streaming && return 0
+        sleep 0.5
+    done
+    return 1
+}
+start_replica() {
+    local rc=0
+    as_root pg_ctlcluster "$PG_VERSION" "$REPLICA_CLUSTER" start >>"$LOG" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then # 2 = already running
+        rc=0
+        as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$REPLICA_CLUSTER" start >>"$LOG" 2>&1 || rc=$?
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]
+    fi
+}
+build_replica() {
+    local data=/var/lib/postgresql/$PG_VERSION/$REPLICA_CLUSTER
+    if pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" -v c="$REPLICA_CLUSTER" '$1 == v && $2 == c { found = 1 } END { exit !found }'; then
+        quiet as_root pg_dropcluster --stop "$PG_VERSION" "$REPLICA_CLUSTER"
+    fi
+    # pg_createcluster writes Debian's configuration (/etc/postgresql/…); the data directory
+    # it initialises is then replaced by a copy of the primary's.
+    quiet as_root pg_createcluster --port "$REPLICA_PORT" --locale C.UTF-8 --encoding UTF8 "$PG_VERSION" "$REPLICA_CLUSTER"
+    printf '%s\n' "# kiemdiem: a long export on the replica is not cancelled by replay" \
+        "hot_standby = on" "hot_standby_feedback = on" "listen_addresses = '127.0.0.1'" |
+        as_root tee "/etc/postgresql/$PG_VERSION/$REPLICA_CLUSTER/conf.d/kiemdiem.conf" >/dev/null
+    quiet as_root find "$data" -mindepth 1 -delete
+    # -R writes standby.signal and primary_conninfo: the copy starts as a streaming standby.
+    quiet as_root runuser -u postgres -- env PGPASSWORD="$REPL_PASSWORD" pg_basebackup \
+        -h "$PG_HOST" -p "$PG_PORT" -U "$REPL_USER" -D "$data" -R -X stream -c fast
+}
+
+PG_VERSION=$(psql_admin -tA -c "SELECT current_setting('server_version_num')::int / 10000" 2>>"$LOG") ||
+    die "PostgreSQL: cannot read the server version"
+say "Ensuring the read replica (PostgreSQL $PG_VERSION, $PG_HOST:$REPLICA_PORT)"
+psql_admin >>"$LOG" 2>&1 <<SQL || { tail -n 20 "$LOG" >&2; die "PostgreSQL: could not create the replication role"; }
+DO \$\$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$REPL_USER') THEN
+        CREATE ROLE $REPL_USER LOGIN REPLICATION PASSWORD '$REPL_PASSWORD';
+    ELSE
+        ALTER ROLE $REPL_USER LOGIN REPLICATION PASSWORD '$REPL_PASSWORD';
+    END IF;
+END
+\$\$;
+SQL
+# Replication connections match only pg_hba lines for the "replication" database.
+hba_file=$(psql_admin -tA -c 'SHOW hba_file' 2>>"$LOG") || die "PostgreSQL: cannot find pg_hba.conf"
+if ! as_root grep -Eq "^host[[:space:]]+replication[[:space:]]+$REPL_USER[[:space:]]+$PG_HOST/32" "$hba_file"; then
+    printf 'host replication %s %s/32 scram-sha-256\n' "$REPL_USER" "$PG_HOST" | as_root tee -a "$hba_file" >/dev/null
+    [ "$(psql_admin -tA -c 'SELECT pg_reload_conf()' 2>>"$LOG")" = "t" ] ||
+        die "PostgreSQL: could not reload the configuration after allowing replication"
+fi
+if replica_streaming; then
+    say "Read replica already streaming on $PG_HOST:$REPLICA_PORT"
+else
+    if pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" -v c="$REPLICA_CLUSTER" '$1 == v && $2 == c { found = 1 } END { exit !found }'; then
+        start_replica || true
+    fi
+    if ! wait_for_replica; then
+        say "Building the read replica with pg_basebackup (a copy of the primary; log: $LOG)"
+        build_replica
+        start_replica || { tail -n 20 "$LOG" >&2; die "PostgreSQL: could not start the read replica (see /var/log/postgresql/postgresql-$PG_VERSION-$REPLICA_CLUSTER.log)"; }
+        wait_for_replica || die "PostgreSQL: the read replica on $PG_HOST:$REPLICA_PORT is not streaming from the primary within 60 s (see /var/log/postgresql/postgresql-$PG_VERSION-$REPLICA_CLUSTER.log)"
+    fi
+fi
+
 # ---------------------------------------------------------------- Redis
 redis_ready() { [ "$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ]; }
 
@@ -203,6 +288,8 @@ PGPASSWORD=$DB_PASSWORD psql -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d 
     fail "PostgreSQL: cannot log in as $DB_USER to database $DB_NAME on $PG_HOST:$PG_PORT"
 [ "$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null || true)" = "PONG" ] ||
     fail "Redis is not answering on $REDIS_HOST:$REDIS_PORT (redis-cli ping)"
+replica_streaming ||
+    fail "PostgreSQL: the read replica on $PG_HOST:$REPLICA_PORT is not streaming from the primary"
 [ -x /usr/bin/chromium ] || fail "Chromium: /usr/bin/chromium is missing"
 command -v pdftotext >/dev/null 2>&1 || fail "poppler-utils: pdftotext is missing"
 command -v pdffonts >/dev/null 2>&1 || fail "poppler-utils: pdffonts is missing"
@@ -212,4 +299,4 @@ command -v msgfmt >/dev/null 2>&1 || fail "gettext: msgfmt is missing"
 if [ "$failed" -ne 0 ]; then
     die "provisioning incomplete (details above; log: $LOG)"
 fi
-say "Provisioning OK (DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@$PG_HOST:$PG_PORT/$DB_NAME, Redis $REDIS_HOST:$REDIS_PORT)"
+say "Provisioning OK (DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@$PG_HOST:$PG_PORT/$DB_NAME, replica port $REPLICA_PORT, Redis $REDIS_HOST:$REDIS_PORT)"

@@ -29,6 +29,26 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("project")
 
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and the replica alias pointed at its copy on the replica server.
+
+    The alias is a test mirror (config/settings/test.py), so Django made no database for it
+    and aimed it at the primary; the primary's test database reaches the replica by streaming
+    replication under the same name."""
+    from django.conf import settings
+    from django.db import connections
+
+    if "replica" in settings.DATABASES and "replica" in connections:
+        replica = connections["replica"]
+        replica.close()
+        replica.settings_dict = {
+            **settings.DATABASES["replica"],
+            "NAME": connections["default"].settings_dict["NAME"],
+        }
+
+
 # Playwright runs an event loop in the test thread; Django's DB setup must still be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

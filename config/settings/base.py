@@ -86,14 +86,30 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default="postgres://kiemdiem:kiemdiem@127.0.0.1:5432/kiemdiem"
-    ),
-}
-# Persistent connections: measured 690 vs 145 req/s on this hardware (docs/architecture.md).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+_DATABASE_URL = "postgres://kiemdiem:kiemdiem@127.0.0.1:5432/kiemdiem"
+
+
+def database_settings(url: str) -> dict:
+    """One database's settings: persistent connections (measured 690 vs 145 req/s on this
+    hardware, docs/architecture.md), and no server-side cursors when
+    DJANGO_DB_DISABLE_SERVER_SIDE_CURSORS is set (behind PgBouncer in transaction mode a
+    cursor would outlive its server connection; docs/scaling.md)."""
+    return {
+        **env.db_url_config(url),
+        "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": env.bool(
+            "DJANGO_DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+        ),
+    }
+
+
+DATABASES = {"default": database_settings(env.str("DATABASE_URL", default=_DATABASE_URL))}
+# A streaming read replica for summaries and exports (config/db_router.py); none by default.
+REPLICA_DATABASE_URL = env.str("DJANGO_REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = database_settings(REPLICA_DATABASE_URL)
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

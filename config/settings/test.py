@@ -1,7 +1,7 @@
 """Test settings: the real PostgreSQL and Redis, fast password hashing."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_settings, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -31,6 +31,17 @@ LOGGING = {
 }
 # Several test runs on one machine (e.g. a developer and CI) can keep separate databases.
 DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DB_NAME", default=None)}
+# The read replica that scripts/provision.sh streams from the primary (port 5433); an empty
+# DJANGO_REPLICA_DATABASE_URL runs without one. The test database is made on the primary and
+# reaches the replica by replication, so Django must neither create nor destroy it there: the
+# alias is declared a test mirror, and tests/conftest.py points it back at the replica server
+# (same database name) once the test database exists.
+REPLICA_DATABASE_URL = env.str(
+    "DJANGO_REPLICA_DATABASE_URL", default="postgres://kiemdiem:kiemdiem@127.0.0.1:5433/kiemdiem"
+)
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = database_settings(REPLICA_DATABASE_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 # The Celery fault tests' workers shorten redelivery (CELERY_VISIBILITY_TIMEOUT in their
 # environment); sweeping for abandoned messages every second brings a killed worker's task
 # back within seconds of that timeout instead of up to 100 s later.
