@@ -487,7 +487,10 @@ class Command(BaseCommand):
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             started = time.monotonic()
-            client.request("GET", bare_url)
+            try:
+                client.request("GET", bare_url, timeout=60)
+            except OSError:  # a worker killed under it, or still queued: ask again
+                continue
             if time.monotonic() - started < 0.2:
                 return
         raise CommandError("The server did not drain its queue within 10 minutes.")
