@@ -521,6 +521,12 @@ class Command(BaseCommand):
     @staticmethod
     def _line(r: Result, baseline: Result | None) -> str:
         ratio = f"×{r.rps / baseline.rps:.2f}" if baseline and baseline.rps else "—"
+        if r.requests == 0:
+            return (
+                f"round {r.round} {r.page:<14} no answer within the {r.seconds:.0f} s run"
+                f" (worker timeouts {r.worker_timeouts})"
+                f"  load {r.load_before:.2f}→{r.load_after:.2f}"
+            )
         return (
             f"round {r.round} {r.page:<14} {r.rps:8.1f} req/s {ratio:>6}  p50 {r.p50_ms:7.0f} ms"
             f"  p95 {r.p95_ms:7.0f} ms  p99 {r.p99_ms:7.0f} ms  errors {r.errors}"
