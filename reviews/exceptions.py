@@ -112,3 +112,31 @@ class RuleSetHasPlaceholders(ReviewError):
 
 class PlaceholderConfirmationNotAllowed(ReviewError):
     """Only an administrator of the scope may confirm opening a period on placeholders."""
+
+
+class PointSplitError(ReviewError):
+    """A province's point split was refused; the message says why."""
+
+
+class PointSplitNotAllowed(PointSplitError):
+    pass
+
+
+class PointSplitReasonRequired(PointSplitError):
+    pass
+
+
+class PointSplitIncomplete(PointSplitError):
+    pass
+
+
+class PointSplitDoesNotAdd(PointSplitError):
+    """The groups of a part do not add up to the part's points (30 or 70)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+class PointSplitInvalid(PointSplitError):
+    pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django import forms
 from django.db.models import QuerySet
@@ -128,3 +129,42 @@ class ResidenceCommentForm(forms.Form):
         label=_("Commenting residence party cell"), max_length=255, required=False
     )
     received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+
+
+class PointSplitForm(forms.Form):
+    """Each criteria group's maximum (one field per group), the provincial document and why."""
+
+    decision = forms.CharField(
+        label=_("Provincial document that sets the split"),
+        max_length=TEXT_LIMITS["short_text"],
+        help_text=_("Number, symbol and date of the province's decision or guidance."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, groups: Iterable[tuple[str, str, object]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for cls, code, initial in groups:
+            self.fields[self.field_name(cls, code)] = forms.DecimalField(
+                label=code,
+                initial=initial,
+                min_value=Decimal("0.5"),
+                max_value=Decimal(100),
+                max_digits=5,
+                decimal_places=1,
+            )
+
+    @staticmethod
+    def field_name(cls: str, code: str) -> str:
+        return f"max__{cls}__{code}"
+
+    def maxima(self) -> dict[str, dict[str, Decimal]]:
+        found: dict[str, dict[str, Decimal]] = {}
+        for name, value in self.cleaned_data.items():
+            if name.startswith("max__"):
+                _prefix, cls, code = name.split("__", 2)
+                found.setdefault(cls, {})[code] = value
+        return found

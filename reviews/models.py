@@ -96,6 +96,36 @@ class LocalRuleSet(models.Model):
         ]
 
 
+class StoredRuleSet(models.Model):
+    """One version of a local rule set edited in the app (a province's point split), read by
+    the rule-set loader like a file: `data` is the table a TOML file would hold (code, version,
+    extends and the overridden keys). Rows are never updated: a change is a new version, and
+    the row is its audit (who, when, why)."""
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="stored_rulesets", verbose_name=_("unit")
+    )
+    code = models.CharField(_("rule set"), max_length=64)
+    version = models.PositiveIntegerField(_("rule set version"))
+    extends = models.CharField(max_length=64)
+    data = models.JSONField()
+    decision = models.CharField(_("provincial decision"), max_length=255)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("saved at"), db_default=Now())
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="storedruleset_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
 class PlaceholderConfirmation(models.Model):
     """Audit: a period was opened although its rule set still had texts awaiting their official
     wording, confirmed by an administrator (None: from the command line) with a reason."""

@@ -115,3 +115,9 @@ def can_mark_central_cadre(user: AnyUser, person: Person) -> bool:
         has_role_on(user, membership.unit, ["appraise", "administer"])
         for membership in person.memberships.select_related("unit")
     )
+
+
+def can_edit_point_split(user: AnyUser, unit: OrgUnit) -> bool:
+    """A province's split of the 30 and 70 points between criteria groups is set by that
+    province's administrators (a top-level unit of the tree is a province)."""
+    return selectors.is_province(unit) and has_role_on(user, unit, ["administer"])

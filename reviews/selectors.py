@@ -32,6 +32,7 @@ from .models import (
     ReportStatus,
     ReviewPeriod,
     ScheduleOverride,
+    StoredRuleSet,
     Subject,
     WorkdayOverride,
 )
@@ -51,6 +52,35 @@ def ruleset_for_unit(period: ReviewPeriod, unit: OrgUnit) -> rulesets.RuleSet:
             return _stored(*local)
         path = path[: -OrgUnit.steplen]
     return _stored(period.ruleset_code, period.ruleset_snapshot, period.ruleset_digest)
+
+
+def period_ruleset(period: ReviewPeriod) -> rulesets.RuleSet:
+    """The period's own rule set as stored when it opened (without local variants)."""
+    return _stored(period.ruleset_code, period.ruleset_snapshot, period.ruleset_digest)
+
+
+def is_province(unit: OrgUnit) -> bool:
+    """A province is a top-level unit of the tree (levels are not hard-coded, depth is)."""
+    return unit.depth == 1
+
+
+def province_of(unit: OrgUnit) -> OrgUnit:
+    """The top-level unit (the province) above or at `unit`."""
+    if is_province(unit):
+        return unit
+    return OrgUnit.objects.get(path=unit.path[: OrgUnit.steplen])
+
+
+def point_split_versions(province: OrgUnit) -> QuerySet[StoredRuleSet]:
+    """The province's saved point splits, newest first, with who saved them."""
+    return StoredRuleSet.objects.filter(unit=province).select_related("created_by")
+
+
+def latest_point_split(province: OrgUnit, base_code: str) -> StoredRuleSet | None:
+    """The province's newest point split over the rule set `base_code`, if it has one."""
+    return (
+        StoredRuleSet.objects.filter(unit=province, extends=base_code).order_by("-version").first()
+    )
 
 
 def _stored(code: str, snapshot: dict, digest: str) -> rulesets.RuleSet:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import people, periods, quarters, reports, subjects
+from .views import people, periods, quarters, reports, rulesets, subjects
 
 app_name = "reviews"
 
@@ -30,6 +30,12 @@ urlpatterns = [
         "periods/<int:pk>/units/<int:unit_pk>/schedule/",
         periods.period_schedule_edit,
         name="period_schedule_edit",
+    ),
+    # A province's split of the points between criteria groups (views/rulesets.py)
+    path(
+        "rulesets/provinces/<int:unit_pk>/points/",
+        rulesets.point_split_edit,
+        name="point_split_edit",
     ),
     # Subjects: eligibility, suggestions, residence comment (views/subjects.py)
     path("subjects/<int:pk>/", subjects.subject_detail, name="subject_detail"),

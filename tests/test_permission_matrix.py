@@ -95,6 +95,9 @@ MATRIX = {
         "POST",
         {"milestone": "meeting_start", "day": "2026-12-10", "reason": "Lịch hội nghị"},
     ),
+    # A province's point split: its administrators only; the province's authority sees the
+    # province (403), everyone below or elsewhere does not (404).
+    "reviews:point_split_edit": row("province", "404 404 404 403 200 404"),
     "reviews:subject_detail": row("subject", "200 200 200 200 200 404"),
     "reviews:subject_override_eligibility": row(
         "subject", "403 403 302 403 302 404", "POST", {"eligibility": "capped", "reason": "Lý do"}
@@ -285,6 +288,7 @@ def objects(tree, member, circulated_report, secretary, org_officer, authority, 
     rating = Rating.objects.select_related("subject").get(subject_id=member_report.subject_id)
     return {
         "cell": {"pk": tree.cell_a.pk},
+        "province": {"unit_pk": tree.province.pk},
         "member_person": {"pk": member.person.pk},
         "period": {"pk": period.pk},
         "period_cell": {"pk": period.pk, "unit_pk": tree.cell_a.pk},

@@ -5,13 +5,21 @@ Code implements each kind of rule once and reads its parameters from here; see d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .describe import describe
-from .loader import check_all, deep_merge, default_directory, load_all, load_ruleset_file
+from .loader import (
+    RuleSetDirectory,
+    check_all,
+    deep_merge,
+    default_directory,
+    load_all,
+    load_ruleset_file,
+)
 from .model import (
     Band,
     CalendarTier,
@@ -58,6 +66,7 @@ __all__ = [
     "Note",
     "QuotaRule",
     "RuleSet",
+    "RuleSetDirectory",
     "RuleSetError",
     "RuleSetNotFound",
     "Scoring",
@@ -74,6 +83,7 @@ __all__ = [
     "load_all",
     "load_ruleset_file",
     "ruleset_for_year",
+    "stored_ruleset",
 ]
 
 
@@ -85,6 +95,7 @@ def _shipped() -> dict[str, RuleSet]:
 def clear_cache() -> None:
     """Forget the loaded rule sets (after the files change, or in tests)."""
     _shipped.cache_clear()
+    _STORED.clear()
 
 
 def all_rulesets() -> list[RuleSet]:
@@ -93,11 +104,38 @@ def all_rulesets() -> list[RuleSet]:
 
 
 def get_ruleset(code: str) -> RuleSet:
-    """The shipped rule set `code`; RuleSetNotFound (a KeyError) when there is none."""
+    """The rule set `code`: a shipped file, else the latest version stored in the database (a
+    local rule set edited in the app); RuleSetNotFound (a KeyError) when there is neither."""
     try:
         return _shipped()[code]
     except KeyError:
-        raise RuleSetNotFound(f'Không có bộ quy tắc "{code}" / no rule set "{code}"') from None
+        pass
+    return stored_ruleset(code)
+
+
+# (code, version, content) → the stored version as validated; the content is in the key so a
+# row recreated with the same number (tests, a restored database) is never served stale.
+_STORED: dict[tuple[str, int, str], RuleSet] = {}
+
+
+def stored_ruleset(code: str, version: int | None = None) -> RuleSet:
+    """A version (default: the latest) of a rule set kept in the database, merged with the
+    file it extends and validated exactly as a file is; RuleSetNotFound when there is none."""
+    from ..models import StoredRuleSet  # the rule-set package is read before the models load
+
+    rows = StoredRuleSet.objects.filter(code=code)
+    if version is not None:
+        rows = rows.filter(version=version)
+    row = rows.order_by("-version").values("version", "data").first()
+    if row is None:
+        raise RuleSetNotFound(f'Không có bộ quy tắc "{code}" / no rule set "{code}"')
+    key = (code, row["version"], json.dumps(row["data"], sort_keys=True))
+    found = _STORED.get(key)
+    if found is None:
+        loader = RuleSetDirectory(default_directory())
+        found = loader.load_data(row["data"], f"{code} v{row['version']} (cơ sở dữ liệu)")
+        _STORED[key] = found
+    return found
 
 
 _SNAPSHOTS: dict[str, RuleSet] = {}

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from .conditions import describe_conditions
 from .key_words import changed_parameters
-from .model import CALENDAR_STEPS, CONFIDENCE_MARKS, Note, RuleSet
+from .model import CALENDAR_STEPS, CONFIDENCE_MARKS, Criterion, Note, RuleSet
 from .quarterly import describe_quarterly
 
 Row = tuple[str, str, str | None]
@@ -234,10 +234,29 @@ def _frameworks(rs: RuleSet) -> Section:
         text = f"Mẫu {cls.form}; {len(criteria)} tiêu chí"
         if pending:
             text += f", {pending} tiêu chí chờ vận hành viên nhập nội dung"
+        split = _point_split(criteria) if rs.scoring.is_points else ""
+        if split:
+            text += f"; điểm tối đa: {split}"
         rows.append(
             (cls.name, text, _note(rs, f"criteria.{cls.code}", f"subject_classes.{cls.code}"))
         )
     return "Nhóm đối tượng, biểu mẫu và khung tiêu chí", rows
+
+
+def _point_split(criteria: tuple[Criterion, ...]) -> str:
+    """How a class's points are divided between its groups, e.g. "chung 6 + 6 + 6 + 6 + 6 = 30;
+    kết quả 30 + 25 + 15 = 70" (a province may set its own split)."""
+    parts = []
+    for group, label in (("general", "chung"), ("tasks", "kết quả")):
+        points = [c.max_points for c in criteria if c.group == group and c.max_points]
+        if points:
+            terms = " + ".join(_num(p) for p in points)
+            parts.append(f"{label} {terms} = {_num(sum(points, Decimal(0)))}")
+    return "; ".join(parts)
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _quota(rs: RuleSet) -> Section:

@@ -87,6 +87,20 @@ class RuleSetDirectory:
         self._results[code] = result
         return result
 
+    def load_data(self, data: Mapping[str, Any], name: str) -> RuleSet:
+        """Validate a rule set kept elsewhere than in a file (a version stored in the database)
+        exactly as a file: its `extends` names a file of this directory, which it may not
+        shadow."""
+        root = TableReader(name, data, "")
+        code = root.string("code")
+        if (self.directory / f"{code}.toml").is_file():
+            raise root.error(
+                "code",
+                f'"{code}" đã là mã của một tệp bộ quy tắc',
+                f'"{code}" is already the code of a rule-set file',
+            )
+        return self._build(dict(data), root, name, Path(name), code, ())
+
     def _validate(self, path: Path, stack: tuple[str, ...]) -> RuleSet:
         file = display_path(path)
         data = _read(path, file)
@@ -98,6 +112,17 @@ class RuleSetDirectory:
                 f'"{code}" phải trùng tên tệp "{path.stem}"',
                 f'"{code}" must match the file name "{path.stem}"',
             )
+        return self._build(data, root, file, path, code, stack)
+
+    def _build(
+        self,
+        data: dict[str, Any],
+        root: TableReader,
+        file: str,
+        path: Path,
+        code: str,
+        stack: tuple[str, ...],
+    ) -> RuleSet:
         parent = root.string("extends", default=None)
         merged = data
         overrides: tuple[str, ...] = ()

@@ -29,6 +29,7 @@ from ..models import (
     ReviewPeriod,
     ScheduleOverride,
 )
+from . import point_split
 
 # The reason recorded when a command (demo data, benchmarks) opens a period on placeholders.
 COMMAND_LINE_REASON = "Dữ liệu mẫu, mở từ dòng lệnh khi bộ quy tắc còn nội dung chờ nguyên văn."
@@ -78,6 +79,7 @@ def create_period(
             "chưa có nguyên văn."
         )
     period = _create(name, kind, year, quarter, scope, opens_on, ruleset, created_by)
+    point_split.attach_point_split(period)
     if missing:
         PlaceholderConfirmation.objects.create(
             period=period,

@@ -58,11 +58,15 @@ def period_list(request: HttpRequest) -> HttpResponse:
     periods = list(selectors.periods_visible_to(request.user))
     titles = {code: _ruleset_or_none(code) for code in {p.ruleset_code for p in periods}}
     rows = [(p, titles[p.ruleset_code]) for p in periods]
-    can_create = any(
-        permissions.can_create_period(request.user, root)
-        for root in unit_selectors.scope_roots(request.user)
+    roots = unit_selectors.scope_roots(request.user)
+    can_create = any(permissions.can_create_period(request.user, root) for root in roots)
+    # Provinces whose point split this user sets (their administrators).
+    split_provinces = [u for u in roots if permissions.can_edit_point_split(request.user, u)]
+    return render(
+        request,
+        "reviews/period_list.html",
+        {"rows": rows, "can_create": can_create, "split_provinces": split_provinces},
     )
-    return render(request, "reviews/period_list.html", {"rows": rows, "can_create": can_create})
 
 
 def _ruleset_choices() -> list[tuple[str, str]]:
@@ -254,7 +258,8 @@ def period_rules(request: HttpRequest, pk: int) -> HttpResponse:
         unit = _unit_in_period(request.user, period, unit_pk)
         ruleset = selectors.ruleset_for_unit(period, unit)
     else:
-        ruleset = rulesets.get_ruleset(period.ruleset_code)
+        # As the period stored it when it opened, not as the file reads today.
+        ruleset = selectors.period_ruleset(period)
     context = {
         "period": period,
         "unit": unit,

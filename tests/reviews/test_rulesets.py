@@ -143,6 +143,7 @@ def test_ruleset_for_year_rejects_year_when_no_ruleset_covers_it():
         ruleset_for_year(2017)
 
 
+@pytest.mark.django_db  # an unknown code is looked for among the versions stored in the app
 def test_get_ruleset_raises_key_error_when_code_is_unknown():
     with pytest.raises(KeyError, match="no-such-set"):
         get_ruleset("no-such-set")
