@@ -26,6 +26,7 @@ from .documents import (
 )
 from .export_kinds import summary_file_name
 from .models import BallotRound, Decision, Meeting, Rerating, SummaryNarrative
+from .records_documents import records_list_context, render_records_list_pdf
 from .rerating_documents import render_rerating_pdf, rerating_context
 
 
@@ -68,6 +69,11 @@ def _summary_of(narrative_id: int):
 
     narrative = SummaryNarrative.objects.select_related("period", "unit").get(pk=narrative_id)
     return summary.summary(narrative.period, narrative.unit, kht_limit=50)
+
+
+def _period_unit(narrative_id: int):
+    narrative = SummaryNarrative.objects.select_related("period", "unit").get(pk=narrative_id)
+    return narrative.period, narrative.unit
 
 
 def _summary_render(narrative_id: int) -> bytes:
@@ -208,6 +214,23 @@ KINDS: dict[str, dict[str, Callable]] = {
         "source_url": lambda pk: reverse(
             "ratings:rating_file",
             args=[Rerating.objects.values_list("rating_id", flat=True).get(pk=pk)],
+        ),
+    },
+    # Mẫu 04: the list of a unit's rating file for a period, keyed like the summary by the
+    # row of its (period, unit); readable by those who read the summary.
+    "records_list": {
+        "render": lambda pk: render_records_list_pdf(*_period_unit(pk)),
+        "source_fingerprint": lambda pk: _fingerprint(
+            "documents/records_list.html", records_list_context(*_period_unit(pk))
+        ),
+        "filename": lambda pk: summary_file_name(
+            SummaryNarrative.objects.select_related("period", "unit").get(pk=pk),
+            "pdf",
+            prefix="danh-muc-ho-so",
+        ),
+        "can_access": _summary_access,
+        "source_url": lambda pk: reverse(
+            "reviews:period_unit", args=[_period_unit(pk)[0].pk, _period_unit(pk)[1].pk]
         ),
     },
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, ballots, facts, meetings, quota, reports, rerating
+from .views import appraisal, ballots, facts, meetings, quota, records, reports, rerating
 
 app_name = "ratings"
 
@@ -102,4 +102,10 @@ urlpatterns += [
     ),
     path("historical-levels/uploads/<int:pk>/", reports.history_upload, name="history_upload"),
     path("historical-levels/template.xlsx", reports.history_template, name="history_template"),
+    # The list of a unit's rating file (Mẫu 04), rendered by a worker (views/records.py)
+    path(
+        "periods/<int:pk>/units/<int:unit_pk>/records-list/",
+        records.records_list_pdf,
+        name="records_list_pdf",
+    ),
 ]

@@ -220,6 +220,8 @@ MATRIX = {
     "ratings:summary_people_xlsx": row("period_cell", "403 302 302 302 302 404", "POST"),
     "ratings:summary_csv": row("period_cell", "403 302 302 302 302 404", "POST"),
     "ratings:summary_pdf": row("period_cell", "403 302 302 302 302 404", "POST"),
+    # The unit's record-file list (Mẫu 04): those who read its summary.
+    "ratings:records_list_pdf": row("period_cell", "403 302 302 302 302 404", "POST"),
     "ratings:summary_narrative": row(
         "period_cell", "403 302 302 302 302 404", "POST", {"section_2": "Tổ chức", "section_3": ""}
     ),
