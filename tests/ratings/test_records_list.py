@@ -16,8 +16,14 @@ from ratings.services import appraisal
 from reviews.models import Report
 
 from .test_appraisal import HTT, propose_all
-from .test_documents import ON, TUYET, _only_liberation_serif, _texts
-from .test_documents import closed_round, meeting  # noqa: F401  (fixtures)
+from .test_documents import (  # noqa: F401  (closed_round and meeting are fixtures)
+    ON,
+    TUYET,
+    _only_liberation_serif,
+    _texts,
+    closed_round,
+    meeting,
+)
 
 pytestmark = [
     pytest.mark.django_db,

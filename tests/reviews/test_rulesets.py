@@ -724,3 +724,18 @@ def test_load_ruleset_rejects_criteria_order_when_it_misses_a_group(tmp_path: Pa
     data["criteria"]["non_leader"]["order"] = ["K_CT", "K_NL", "K_NV"]
 
     assert "criteria.non_leader.order" in rejection(write(tmp_path, data))
+
+
+def test_rulesets_doc_does_give_source_and_confidence_for_every_section_of_the_366_set():
+    data = tomllib.loads(Path(settings.BASE_DIR, "rulesets", "qd366-hd43.toml").read_text())
+    doc = Path(settings.BASE_DIR, "docs", "rulesets.md").read_text()
+    table = doc.split("## Sources of the QĐ 366 rule set")[1].split("\n## ")[0]
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| `")]
+    identity = {"code", "version", "title", "legal_basis", "rating_years", "default", "notes"}
+
+    for key in sorted(set(data) - identity):
+        found = [cells for cells in rows if f"`{key}" in cells[1]]
+        assert found, f"no row for {key}"
+        for cells in found:
+            assert cells[-3].strip(), f"no source for {key}"
+            assert re.search(r"\[(C|L|\?)\]", cells[-2]), f"no confidence for {key}"
